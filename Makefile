@@ -1,0 +1,24 @@
+# Convenience targets; the README's two commands are scripts/desk.sh and scripts/test.sh.
+.PHONY: run test bench lint format typecheck package
+
+run:
+	bash scripts/desk.sh
+
+test:
+	bash scripts/test.sh
+
+bench:
+	bash scripts/bootstrap.sh
+	@for b in tests/benchmarks/bench_*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen .venv/bin/python $$b || exit 1; done
+
+lint:
+	.venv/bin/ruff check sora_studio tests
+	.venv/bin/ruff format --check sora_studio tests
+	.venv/bin/lint-imports
+
+format:
+	.venv/bin/ruff format sora_studio tests
+	.venv/bin/ruff check --fix sora_studio tests
+
+typecheck:
+	.venv/bin/mypy sora_studio/core sora_studio/storage sora_studio/services sora_studio/api

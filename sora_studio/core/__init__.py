@@ -1,0 +1,1 @@
+"""The pure domain: dataclasses, enums, catalog, pricing, validation and policies (stdlib only)."""
