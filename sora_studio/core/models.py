@@ -192,7 +192,7 @@ class PolicyFlag:
 
 @dataclass(frozen=True, slots=True)
 class Brief:
-    """The structured prompt: fields kept separately, composed into prompt text by ``core.brief``."""
+    """The structured prompt: fields kept apart, composed into prompt text by ``core.brief``."""
 
     subject: str = ""
     setting: str = ""

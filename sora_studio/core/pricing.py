@@ -11,7 +11,9 @@ from decimal import Decimal
 from sora_studio.core.catalog import CENTS_PER_DOLLAR, Catalog
 
 
-def cost_cents(catalog: Catalog, model: str, size: str, seconds: int, batch: bool = False) -> Decimal:
+def cost_cents(
+    catalog: Catalog, model: str, size: str, seconds: int, batch: bool = False
+) -> Decimal:
     """Cents for ``seconds`` of ``model`` at ``size``; ``KeyError`` if the catalog lacks it."""
     if seconds < 0:
         raise ValueError("seconds cannot be negative")
