@@ -1,0 +1,246 @@
+"""The job state machine, the mapping from provider statuses, and the pure polling policies.
+
+Everything here is a decision, not an action: the engine asks which transition is legal, how long
+to wait before the next poll, and whether a job has stalled, then does the I/O itself. Keeping the
+rules pure lets them be tested exhaustively and shared by the desk, the CLI and the emulator.
+
+Lifecycle (DESIGN.md §3)::
+
+    draft -> queued_local -> submitting -> queued -> in_progress -> downloading -> ready
+
+with side exits ``failed``, ``blocked``, ``rate_limited``, ``cancelled``, ``expired`` and
+``deleted``. A status may always be "entered" again from itself (a poll that changes only the
+progress), and every status can be deleted; ``deleted`` is the end of everything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sora_studio.core.models import JobStatus
+
+S = JobStatus
+
+ALLOWED_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    S.DRAFT: frozenset({S.QUEUED_LOCAL, S.SUBMITTING, S.CANCELLED, S.DELETED}),
+    S.QUEUED_LOCAL: frozenset(
+        # FAILED/BLOCKED: refused locally at submit time (validation, budget, policy).
+        {S.SUBMITTING, S.RATE_LIMITED, S.FAILED, S.BLOCKED, S.CANCELLED, S.DELETED}
+    ),
+    S.SUBMITTING: frozenset(
+        {
+            S.QUEUED,
+            S.IN_PROGRESS,  # the provider started it before we heard back
+            S.DOWNLOADING,  # reconciled after a crash: it already finished remotely
+            S.QUEUED_LOCAL,  # a transient error before the provider accepted it: try again
+            S.RATE_LIMITED,
+            S.FAILED,
+            S.BLOCKED,
+            S.CANCELLED,
+            S.DELETED,
+        }
+    ),
+    S.RATE_LIMITED: frozenset({S.SUBMITTING, S.QUEUED_LOCAL, S.FAILED, S.CANCELLED, S.DELETED}),
+    S.QUEUED: frozenset(
+        {S.IN_PROGRESS, S.DOWNLOADING, S.FAILED, S.BLOCKED, S.CANCELLED, S.EXPIRED, S.DELETED}
+    ),
+    S.IN_PROGRESS: frozenset(
+        {S.DOWNLOADING, S.FAILED, S.BLOCKED, S.CANCELLED, S.EXPIRED, S.DELETED}
+    ),
+    S.DOWNLOADING: frozenset({S.READY, S.FAILED, S.EXPIRED, S.DELETED}),
+    S.READY: frozenset({S.DELETED}),
+    S.FAILED: frozenset({S.DELETED}),
+    S.BLOCKED: frozenset({S.DELETED}),
+    S.CANCELLED: frozenset({S.DELETED}),
+    S.EXPIRED: frozenset({S.DELETED}),
+    S.DELETED: frozenset(),
+}
+
+#: Failure codes that mean the provider's content policy refused the job ("not allowed", not
+#: "try again later"). ``moderation_blocked`` is what the image APIs and the emulator use.
+POLICY_ERROR_CODES = frozenset(
+    {
+        "moderation_blocked",
+        "content_policy_violation",
+        "content_policy",
+        "policy_violation",
+        "content_filter",
+        "safety_violation",
+        "safety_system",
+        "blocked",
+    }
+)
+
+
+class InvalidTransition(ValueError):
+    """A job was asked to move between two statuses the lifecycle does not connect."""
+
+    def __init__(self, current: JobStatus, target: JobStatus) -> None:
+        allowed = ", ".join(sorted(s.value for s in ALLOWED_TRANSITIONS.get(current, ())))
+        super().__init__(
+            f"a job cannot go from {current.value} to {target.value} "
+            f"(from {current.value} it may go to: {allowed or 'nothing'})"
+        )
+        self.current = current
+        self.target = target
+
+
+def can_transition(current: JobStatus, target: JobStatus) -> bool:
+    """True when ``current -> target`` is legal (staying put is always legal)."""
+    return current == target or target in ALLOWED_TRANSITIONS.get(current, frozenset())
+
+
+def ensure_transition(current: JobStatus, target: JobStatus) -> None:
+    """Raise :class:`InvalidTransition`, naming both statuses, unless the move is legal."""
+    if not can_transition(current, target):
+        raise InvalidTransition(current, target)
+
+
+def status_from_remote(remote_status: str, error_code: str | None) -> JobStatus:
+    """Our status for a provider's ``Video.status`` (and ``error.code`` when it failed).
+
+    ``completed`` maps to ``downloading``: the job is not ready until its assets are on disk.
+    """
+    status = (remote_status or "").strip().lower()
+    if status == "queued":
+        return JobStatus.QUEUED
+    if status == "in_progress":
+        return JobStatus.IN_PROGRESS
+    if status == "completed":
+        return JobStatus.DOWNLOADING
+    if status == "failed":
+        code = (error_code or "").strip().lower()
+        return JobStatus.BLOCKED if code in POLICY_ERROR_CODES else JobStatus.FAILED
+    if status in ("cancelled", "canceled"):
+        return JobStatus.CANCELLED
+    if status == "expired":
+        return JobStatus.EXPIRED
+    raise ValueError(
+        f"unknown remote status {remote_status!r}; "
+        "expected queued, in_progress, completed or failed"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PollPolicy:
+    """How long to wait before polling a job again. Pure: the caller measures time.
+
+    In order of precedence: a ``retry-after`` from the provider is obeyed (up to
+    ``max_retry_after_s``); otherwise the server's ``openai-poll-after-ms`` hint is used; otherwise
+    ``base_interval_s``, growing by ``backoff_factor`` every ``backoff_step_s`` once a render has
+    run longer than ``long_render_after_s``. Finally, when the rate-limit headers say few requests
+    remain, the wait is stretched so the rest last until the window resets.
+    """
+
+    base_interval_s: float = 2.0
+    max_interval_s: float = 30.0
+    min_interval_s: float = 0.05
+    long_render_after_s: float = 60.0
+    backoff_factor: float = 1.5
+    backoff_step_s: float = 60.0
+    low_remaining: int = 3
+    max_retry_after_s: float = 300.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_interval_s <= self.base_interval_s <= self.max_interval_s:
+            raise ValueError("need 0 < min_interval_s <= base_interval_s <= max_interval_s")
+        if self.backoff_factor < 1 or self.backoff_step_s <= 0 or self.long_render_after_s < 0:
+            raise ValueError("backoff_factor must be >= 1 and backoff_step_s > 0")
+        if self.max_retry_after_s < self.max_interval_s:
+            raise ValueError("max_retry_after_s must be at least max_interval_s")
+
+    def _clamp(self, delay: float, upper: float) -> float:
+        if math.isnan(delay):
+            return self.base_interval_s
+        return min(max(delay, self.min_interval_s), upper)
+
+    def next_delay_s(
+        self,
+        *,
+        elapsed_s: float,
+        server_hint_ms: int | None = None,
+        retry_after_s: float | None = None,
+        ratelimit_remaining: int | None = None,
+        ratelimit_reset_s: float | None = None,
+    ) -> float:
+        """Seconds to wait before the next poll of a job that has run ``elapsed_s`` so far."""
+        if retry_after_s is not None and retry_after_s >= 0:
+            return self._clamp(retry_after_s, self.max_retry_after_s)
+        if server_hint_ms is not None and server_hint_ms > 0:
+            delay = self._clamp(server_hint_ms / 1000, self.max_interval_s)
+        else:
+            elapsed = 0.0 if math.isnan(elapsed_s) else elapsed_s
+            over = max(0.0, elapsed - self.long_render_after_s)
+            steps = min(over / self.backoff_step_s, 64.0)  # 1.5**64 is already far past the cap
+            delay = self._clamp(
+                self.base_interval_s * self.backoff_factor**steps, self.max_interval_s
+            )
+        if ratelimit_remaining is not None and ratelimit_remaining <= self.low_remaining:
+            reset = ratelimit_reset_s if ratelimit_reset_s is not None else self.max_interval_s
+            if not reset >= 0:  # negative or NaN: the header was nonsense, assume the worst
+                reset = self.max_interval_s
+            # Spread the requests left over the time until the window resets.
+            spread = reset / (max(ratelimit_remaining, 0) + 1)
+            delay = max(delay, self._clamp(spread, self.max_retry_after_s))
+        return delay
+
+
+def is_stalled(
+    progress_history: Sequence[tuple[float, int]], now: float, threshold_s: float = 600.0
+) -> bool:
+    """True when the progress has not changed for ``threshold_s`` seconds.
+
+    ``progress_history`` holds ``(time, percent)`` observations in time order; an empty history
+    is never stalled. A job stuck at 99 % looks exactly like this.
+    """
+    return stalled_for_s(progress_history, now) >= threshold_s
+
+
+def stalled_for_s(progress_history: Sequence[tuple[float, int]], now: float) -> float:
+    """Seconds since the progress last changed (0 for an empty history)."""
+    if not progress_history:
+        return 0.0
+    latest = progress_history[-1][1]
+    since = progress_history[-1][0]
+    for when, percent in reversed(progress_history):
+        if percent != latest:
+            break
+        since = when
+    return max(0.0, now - since)
+
+
+@dataclass(slots=True)
+class StallDetector:
+    """Watches one job's progress and says when it has stopped moving.
+
+    Near the end (``near_done_percent`` and above) the threshold is shorter, because a job stuck
+    at 99 % is a known failure mode and waiting the full threshold there only wastes the user's
+    time. Lives wherever the poller lives; not thread-safe.
+    """
+
+    threshold_s: float = 600.0
+    near_done_threshold_s: float = 300.0
+    near_done_percent: int = 99
+    _progress: int | None = None
+    _since: float = 0.0
+
+    def observe(self, progress: int, now: float) -> None:
+        """Record one poll's progress at time ``now``."""
+        if progress != self._progress:
+            self._progress = progress
+            self._since = now
+
+    def stalled_for_s(self, now: float) -> float:
+        return 0.0 if self._progress is None else max(0.0, now - self._since)
+
+    def is_stalled(self, now: float) -> bool:
+        if self._progress is None:
+            return False
+        limit = (
+            self.near_done_threshold_s
+            if self._progress >= self.near_done_percent
+            else self.threshold_s
+        )
+        return self.stalled_for_s(now) >= limit
