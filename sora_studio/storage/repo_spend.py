@@ -1,0 +1,152 @@
+"""What the library has spent, and what it has committed to spend, in exact decimal cents.
+
+Sums are done in Python over ``Decimal`` values (never SQL ``SUM``, which goes through floats).
+A job counts as spent once the provider rendered it: ``ready``, ``downloading``, ``expired``, or
+``deleted`` after it completed. Its actual cost counts, or its estimate where no actual was
+recorded. Blocked and failed jobs are kept apart (counts and estimates) and never enter the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from decimal import Decimal
+
+from sora_studio.core.models import JobStatus, ReviewStatus
+from sora_studio.storage.repo_base import RepoBase
+from sora_studio.storage.rows import Row
+
+RENDERED_STATUSES = frozenset({JobStatus.READY, JobStatus.DOWNLOADING, JobStatus.EXPIRED})
+IN_FLIGHT_STATUSES = frozenset(
+    {
+        JobStatus.QUEUED_LOCAL,
+        JobStatus.SUBMITTING,
+        JobStatus.QUEUED,
+        JobStatus.IN_PROGRESS,
+        JobStatus.RATE_LIMITED,
+    }
+)
+
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class SpendSummary:
+    """Spend figures for the status bar and the cost report. All money is cents."""
+
+    total_cents: Decimal
+    spent_jobs: int
+    in_flight_jobs: int
+    in_flight_estimate_cents: Decimal
+    blocked_jobs: int
+    blocked_estimate_cents: Decimal
+    failed_jobs: int
+    failed_estimate_cents: Decimal
+    by_model: Mapping[str, Decimal]
+    by_day: Mapping[str, Decimal]  # ISO date (YYYY-MM-DD) of completion -> cents
+    rejected_jobs: int
+    rejected_cents: Decimal
+    approved_jobs: int
+    approved_seconds: int
+    approved_cents: Decimal
+
+    @property
+    def cost_per_approved_second_cents(self) -> Decimal | None:
+        """Everything spent divided by the seconds that made it through review."""
+        if self.approved_seconds == 0:
+            return None
+        return self.total_cents / self.approved_seconds
+
+
+def _is_spent(row: Row) -> bool:
+    status = JobStatus(row["status"])
+    if status in RENDERED_STATUSES:
+        return True
+    return status is JobStatus.DELETED and (
+        row["completed_at"] is not None or row["cost_cents"] is not None
+    )
+
+
+def _spent_amount(row: Row) -> Decimal:
+    cost = row["cost_cents"]
+    return Decimal(cost) if cost is not None else Decimal(row["estimate_cents"])
+
+
+class SpendRepo(RepoBase):
+    """Spend summary and the budget cap's committed amount."""
+
+    def _spend_rows(self, provider: str | None) -> list[Row]:
+        sql = (
+            "SELECT status, model, seconds, estimate_cents, cost_cents, review_status,"
+            " created_at, completed_at FROM jobs"
+        )
+        if provider is None:
+            return self._all(sql)
+        return self._all(sql + " WHERE provider = ?", [provider])
+
+    def spend_summary(
+        self, *, provider: str | None = None, tz: tzinfo | None = None
+    ) -> SpendSummary:
+        """Totals over every job (or one provider's); days are in ``tz`` (local time if None)."""
+        total = in_flight = blocked = failed = rejected = approved = _ZERO
+        spent_n = in_flight_n = blocked_n = failed_n = rejected_n = approved_n = 0
+        approved_seconds = 0
+        by_model: dict[str, Decimal] = {}
+        by_day: dict[str, Decimal] = {}
+        for row in self._spend_rows(provider):
+            status = JobStatus(row["status"])
+            estimate = Decimal(row["estimate_cents"])
+            if status is JobStatus.BLOCKED:
+                blocked_n += 1
+                blocked += estimate
+            elif status is JobStatus.FAILED:
+                failed_n += 1
+                failed += estimate
+            elif status in IN_FLIGHT_STATUSES:
+                in_flight_n += 1
+                in_flight += estimate
+            if not _is_spent(row):
+                continue
+            amount = _spent_amount(row)
+            spent_n += 1
+            total += amount
+            by_model[row["model"]] = by_model.get(row["model"], _ZERO) + amount
+            when = row["completed_at"] if row["completed_at"] is not None else row["created_at"]
+            day = datetime.fromtimestamp(float(when), tz).date().isoformat()
+            by_day[day] = by_day.get(day, _ZERO) + amount
+            review = ReviewStatus(row["review_status"])
+            if review is ReviewStatus.REJECTED:
+                rejected_n += 1
+                rejected += amount
+            elif review is ReviewStatus.APPROVED:
+                approved_n += 1
+                approved += amount
+                approved_seconds += int(row["seconds"])
+        return SpendSummary(
+            total_cents=total,
+            spent_jobs=spent_n,
+            in_flight_jobs=in_flight_n,
+            in_flight_estimate_cents=in_flight,
+            blocked_jobs=blocked_n,
+            blocked_estimate_cents=blocked,
+            failed_jobs=failed_n,
+            failed_estimate_cents=failed,
+            by_model=dict(sorted(by_model.items())),
+            by_day=dict(sorted(by_day.items())),
+            rejected_jobs=rejected_n,
+            rejected_cents=rejected,
+            approved_jobs=approved_n,
+            approved_seconds=approved_seconds,
+            approved_cents=approved,
+        )
+
+    def committed_cents(self, *, provider: str | None = None) -> Decimal:
+        """Spent so far plus the estimates of jobs in flight: what a budget cap compares to."""
+        committed = _ZERO
+        for row in self._spend_rows(provider):
+            if _is_spent(row):
+                committed += _spent_amount(row)
+            elif JobStatus(row["status"]) in IN_FLIGHT_STATUSES:
+                committed += Decimal(row["estimate_cents"])
+        return committed
