@@ -1,0 +1,58 @@
+"""Fit reference images to a video size ("fit to size"): crop to fill, or pad to letterbox.
+
+The result is always a new PNG file; the user's original is never touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from sora_studio.media.frames import write_image_atomic
+from sora_studio.media.probe import MediaError
+
+FIT_MODES = ("crop", "pad")
+
+
+def fit_image(
+    src: str | Path,
+    dst: str | Path,
+    width: int,
+    height: int,
+    mode: str = "crop",
+    *,
+    pad_color: tuple[int, int, int] = (0, 0, 0),
+) -> Path:
+    """Write ``src`` scaled to exactly ``width x height`` as a PNG at ``dst``.
+
+    ``crop`` scales to cover the frame and trims the overflow evenly; ``pad`` scales to fit inside
+    and fills the rest with ``pad_color``. Camera rotation (EXIF) is applied first, and transparency
+    is flattened onto ``pad_color`` because videos have no alpha.
+    """
+    if mode not in FIT_MODES:
+        raise MediaError(f"fit mode must be 'crop' or 'pad', got {mode!r}")
+    if width <= 0 or height <= 0:
+        raise MediaError(f"target size must be positive, got {width}x{height}")
+    src, dst = Path(src), Path(dst)
+    if src.resolve() == dst.resolve():
+        raise MediaError("fit_image writes a new file; choose a destination other than the source")
+    try:
+        with Image.open(src) as opened:
+            image = ImageOps.exif_transpose(opened)
+            image.load()
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise MediaError(f"cannot read image {src} ({exc}); use a JPEG, PNG or WebP file") from exc
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, pad_color)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        image = flat
+    else:
+        image = image.convert("RGB")
+    size = (width, height)
+    if mode == "crop":
+        fitted = ImageOps.fit(image, size, Image.Resampling.LANCZOS, centering=(0.5, 0.5))
+    else:
+        fitted = ImageOps.pad(image, size, Image.Resampling.LANCZOS, color=pad_color)
+    return write_image_atomic(fitted, dst, "PNG")
