@@ -1,0 +1,172 @@
+"""Fixtures for the provider adapter: a tiny real loopback HTTP server that answers canned
+responses (for transport-level behaviour the emulator does not produce on purpose), and an
+in-memory keyring backend so key storage is tested without touching the OS key store.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import keyring
+import keyring.backend
+import pytest
+
+
+@dataclass
+class Canned:
+    """One canned answer: ``body`` is JSON unless bytes; ``cut_at`` closes the socket early."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    cut_at: int | None = None  # send only this many body bytes, then close
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up on purpose (cancelled or cut downloads) are not test failures.
+        return
+
+
+class CannedServer:
+    """Answers requests from a queue of ``Canned`` (the last one repeats) and records them."""
+
+    def __init__(self) -> None:
+        self.answers: list[Canned] = []
+        self.seen: list[Seen] = []
+        self.route: Callable[[Seen], Canned | None] | None = None
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                seen = Seen(self.command, self.path, headers, body)
+                server.seen.append(seen)
+                answer = server.route(seen) if server.route else None
+                if answer is None:
+                    answer = server.answers.pop(0) if len(server.answers) > 1 else server.answers[0]
+                payload = (
+                    answer.body
+                    if isinstance(answer.body, bytes)
+                    else json.dumps(answer.body).encode()
+                )
+                self.send_response(answer.status)
+                content_type = (
+                    "application/octet-stream"
+                    if isinstance(answer.body, bytes)
+                    else "application/json"
+                )
+                self.send_header("content-type", content_type)
+                self.send_header("content-length", str(len(payload)))
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                if answer.cut_at is not None:
+                    self.wfile.write(payload[: answer.cut_at])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_DELETE = _handle
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="canned-http"
+        )
+        self._thread.start()
+
+    def queue(
+        self,
+        status: int = 200,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        cut_at: int | None = None,
+    ) -> None:
+        """Add one canned answer (answers are used in order; the last one repeats)."""
+        self.answers.append(Canned(status, body, dict(headers or {}), cut_at))
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def canned() -> Iterator[CannedServer]:
+    server = CannedServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A real keyring backend that keeps passwords in a dict (the OS store stays untouched)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.passwords:
+            raise keyring.errors.PasswordDeleteError("no such password")
+        del self.passwords[(service, username)]
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def fail_keyring() -> Iterator[None]:
+    """The backend the test suite runs with: every operation raises NoKeyringError."""
+    import keyring.backends.fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
