@@ -6,12 +6,16 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ.pop("OPENAI_BASE_URL", None)
 
 import pytest
+
+if TYPE_CHECKING:
+    from sora_studio.emulator.server import EmulatorServer
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +40,21 @@ def _no_dangling_threads() -> Iterator[None]:
         thread.join(timeout=5)
     still = [t.name for t in leftover if t.is_alive()]
     assert not still, f"test left threads running: {still}"
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
+    """A running emulator on an ephemeral loopback port: fast polls, no delays, seeded faults.
+
+    Point the SDK at ``emulator.base_url``; change ``emulator.settings`` to inject faults.
+    """
+    from sora_studio.emulator.faults import EmulatorSettings
+    from sora_studio.emulator.server import EmulatorServer
+
+    settings = EmulatorSettings(min_job_seconds=0.0, poll_after_ms=20, seed=1234)
+    server = EmulatorServer(tmp_path / "emulator-data", settings)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

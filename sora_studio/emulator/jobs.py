@@ -1,0 +1,250 @@
+"""The render job runner: a small pool of worker threads that turns queued videos into files.
+
+Jobs move ``queued -> in_progress -> completed | failed``. Progress comes from the renderer's own
+progress callback; with ``min_job_seconds`` set, progress is also held back by the clock so a job
+takes at least that long. Stopping cancels renders cooperatively; those jobs go back to ``queued``
+on disk and are rendered again when the emulator next starts (resume, never lost).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sora_studio.emulator.faults import FaultInjector
+from sora_studio.emulator.state import EmulatorState, now_s
+
+log = logging.getLogger(__name__)
+
+ACTIVE = ("queued", "in_progress")
+ASSET_NAMES = {
+    "video": "video.mp4",
+    "thumbnail": "thumbnail.webp",
+    "spritesheet": "spritesheet.jpg",
+}
+
+
+class _Stopped(Exception):
+    """The runner is stopping; the job goes back to the queue."""
+
+
+def asset_path(state: EmulatorState, video_id: str, variant: str) -> Path:
+    return state.media_dir(video_id) / ASSET_NAMES[variant]
+
+
+class JobRunner:
+    """Owns the render worker threads; ``submit`` is safe from any thread."""
+
+    def __init__(
+        self,
+        state: EmulatorState,
+        faults: FaultInjector,
+        on_finished: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self.state = state
+        self.faults = faults
+        self.on_finished = on_finished
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._stop = threading.Event()
+        self._workers: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self.active = 0
+        self.renders_started = 0
+
+    def start(self) -> int:
+        """Start the workers and re-queue every job left unfinished; returns how many resumed."""
+        self._stop.clear()
+        resumed = 0
+        for video in self.state.all("videos"):
+            if video["status"] in ACTIVE:
+                self.state.update("videos", video["id"], _requeue)
+                self._queue.put(video["id"])
+                resumed += 1
+        for index in range(max(1, int(self.faults.settings.concurrency))):
+            worker = threading.Thread(
+                target=self._work, name=f"emulator-render-{index}", daemon=True
+            )
+            worker.start()
+            self._workers.append(worker)
+        return resumed
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        deadline = time.monotonic() + timeout
+        for worker in self._workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+        self._workers = []
+
+    def submit(self, video_id: str) -> None:
+        self._queue.put(video_id)
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                video_id = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            with self._lock:
+                self.active += 1
+                self.renders_started += 1
+            try:
+                self._run(video_id)
+            except _Stopped:
+                self.state.update("videos", video_id, _requeue)
+            except Exception as exc:  # one broken job must never kill a worker
+                log.exception("render of %s failed", video_id)
+                self._fail(video_id, "internal_error", f"The render failed: {exc}. Retry.")
+            finally:
+                with self._lock:
+                    self.active -= 1
+
+    def _run(self, video_id: str) -> None:
+        video = self.state.get("videos", video_id)
+        if video is None or video["status"] not in ACTIVE:
+            return
+        started = time.monotonic()
+        self.state.update("videos", video_id, _mark("in_progress"))
+
+        def show(render_fraction: float) -> None:
+            # Read the setting live, so lowering it through the admin route speeds jobs up.
+            min_seconds = float(self.faults.settings.min_job_seconds)
+            clock = (time.monotonic() - started) / min_seconds if min_seconds > 0 else 1.0
+            percent = int(min(render_fraction, clock, 1.0) * 99)
+            self.state.update("videos", video_id, _progress(percent), save=False)
+
+        refusal = _policy_refusal(video["prompt"] or "")
+        if refusal is None and self.faults.job_blocked():
+            refusal = (
+                "This request was blocked by the emulator's simulated moderation (block_rate). "
+                "Rewrite the prompt or try again."
+            )
+        if refusal is not None:
+            self._hold(started, show)
+            self._fail(video_id, "moderation_blocked", refusal)
+            return
+        if self.faults.job_fails():
+            self._hold(started, show)
+            self._fail(
+                video_id,
+                "internal_error",
+                "The render failed (the emulator's simulated failure_rate). Retry the request.",
+            )
+            return
+
+        rendered = self._render(video, show)
+        self._hold(started, show)
+        expiry = int(self.faults.settings.expiry_seconds)
+
+        def complete(obj: dict[str, Any]) -> None:
+            done = now_s()
+            obj.update(status="completed", progress=100, completed_at=done)
+            obj["expires_at"] = done + expiry
+            obj["_duration_s"] = rendered
+
+        finished = self.state.update("videos", video_id, complete)
+        if finished is not None:
+            self.on_finished(finished)
+
+    def _render(self, video: dict[str, Any], show: Callable[[float], None]) -> float:
+        from sora_studio.emulator.renderer import RenderCancelled, RenderSpec, render_video
+
+        video_id = video["id"]
+        final_dir = self.state.media_dir(video_id)
+        work_dir = final_dir.with_name(f".{video_id}.render")
+        shutil.rmtree(work_dir, ignore_errors=True)
+        work_dir.mkdir(parents=True)
+        width, height = (int(n) for n in video["size"].split("x"))
+        characters = [self.state.get("characters", c) for c in video.get("_characters", [])]
+        source = video.get("_source_video")
+        if source and not Path(source).exists():
+            raise RuntimeError("the source video's files were deleted before the render started")
+        spec = RenderSpec(
+            video_id=video_id,
+            prompt=video["prompt"] or "",
+            width=width,
+            height=height,
+            seconds=int(video.get("_render_seconds") or video["seconds"]),
+            mode=video.get("_mode", "create"),
+            reference_image=Path(video["_reference"]) if video.get("_reference") else None,
+            character_names=tuple(c["name"] for c in characters if c),
+            character_clips=tuple(Path(c["_clip"]) for c in characters if c),
+            source_video=Path(source) if source else None,
+        )
+
+        def progress(value: float) -> None:
+            show(value / 100.0 if value > 1.0 else value)
+
+        try:
+            files = render_video(spec, work_dir, progress=progress, should_cancel=self._stop.is_set)
+        except RenderCancelled as exc:
+            shutil.rmtree(work_dir, ignore_errors=True)
+            raise _Stopped() from exc
+        final_dir.mkdir(parents=True, exist_ok=True)
+        for variant, produced in (
+            ("video", files.video),
+            ("thumbnail", files.thumbnail),
+            ("spritesheet", files.spritesheet),
+        ):
+            Path(produced).replace(asset_path(self.state, video_id, variant))
+        shutil.rmtree(work_dir, ignore_errors=True)
+        return float(files.duration_s)
+
+    def _hold(self, started: float, show: Callable[[float], None]) -> None:
+        """Keep the job running until ``min_job_seconds`` have passed, progress rising with time."""
+        while time.monotonic() - started < float(self.faults.settings.min_job_seconds):
+            show(1.0)
+            if self._stop.wait(0.05):
+                raise _Stopped()
+        if self._stop.is_set():
+            raise _Stopped()
+
+    def _fail(self, video_id: str, code: str, message: str) -> None:
+        def failed(obj: dict[str, Any]) -> None:
+            obj.update(status="failed", completed_at=now_s())
+            obj["error"] = {"code": code, "message": message}
+
+        finished = self.state.update("videos", video_id, failed)
+        if finished is not None:
+            self.on_finished(finished)
+
+
+def _policy_refusal(prompt: str) -> str | None:
+    """The moderation message for a prompt ``core.policy`` blocks, else None."""
+    from sora_studio.core import policy
+
+    if not policy.is_blocked(prompt):
+        return None
+    flags = policy.precheck(prompt)
+    reasons = "; ".join(f"{f.message} ({f.phrase!r})" for f in flags) or "content policy"
+    return f"This request was blocked by the content policy: {reasons}. Rewrite the prompt."
+
+
+def _requeue(obj: dict[str, Any]) -> None:
+    obj.update(status="queued", progress=0)
+
+
+def _mark(status: str) -> Callable[[dict[str, Any]], None]:
+    def change(obj: dict[str, Any]) -> None:
+        obj.update(status=status, progress=0)
+
+    return change
+
+
+def _progress(percent: int) -> Callable[[dict[str, Any]], None]:
+    def change(obj: dict[str, Any]) -> None:
+        if obj["status"] == "in_progress":
+            obj["progress"] = max(int(obj["progress"]), percent)
+
+    return change
+
+
+def remove_media(state: EmulatorState, video_id: str) -> None:
+    with contextlib.suppress(OSError):
+        shutil.rmtree(state.media_dir(video_id))
