@@ -1,7 +1,16 @@
-"""``python -m sora_studio.emulator [flags]``: the same as ``sora-studio emulator [flags]``."""
+"""``python -m sora_studio.emulator [flags]``: the same as ``sora-studio emulator [flags]``.
 
+Builds its own parser from the emulator command so running the emulator never loads the desk.
+"""
+
+import argparse
 import sys
 
-from sora_studio.cli import main
+from sora_studio.commands.emulator import register, run
 
-sys.exit(main(["emulator", *sys.argv[1:]]))
+parser = argparse.ArgumentParser(prog="python -m sora_studio.emulator")
+subparsers = parser.add_subparsers(dest="command", required=True)
+register(subparsers)
+arguments = parser.parse_args(["emulator", *sys.argv[1:]])
+arguments.data_dir = None
+sys.exit(run(arguments))
