@@ -1,0 +1,155 @@
+"""Shared set-up for the headless commands: paths, the database, the provider, the engine.
+
+With no provider configured (no saved default, no ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``) the
+built-in emulator is started in-process, keeping its state under ``paths.emulator_data`` so a
+render started by one command carries on in the next. The commands drive the very same engine
+and database as the desk, on the calling thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sora_studio.api.provider import EMULATOR_PROFILE
+from sora_studio.core.lifecycle import PollPolicy
+from sora_studio.core.models import AssetVariant, Job, JobStatus
+from sora_studio.paths import AppPaths, resolve_paths
+from sora_studio.services.engine import JobEngine
+from sora_studio.services.providers import ProviderRegistry
+from sora_studio.storage.db import open_db
+from sora_studio.storage.repository import Repository
+
+
+@dataclass
+class CliContext:
+    """Everything a command needs; close it (or use :func:`cli_context`) when done."""
+
+    paths: AppPaths
+    repo: Repository
+    registry: ProviderRegistry
+    engine: JobEngine | None
+    emulator: Any | None  # EmulatorServer when started in-process
+
+    @property
+    def provider(self) -> str:
+        return self.registry.default_name()
+
+    def require_engine(self) -> JobEngine:
+        assert self.engine is not None, "this command was opened without an engine"
+        return self.engine
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.shutdown(5.0)
+        if self.emulator is not None:
+            self.emulator.stop()
+        self.repo.close()
+
+
+def open_repository(args: argparse.Namespace) -> tuple[AppPaths, Repository]:
+    """The library's paths (``--data-dir`` or the default) and its database."""
+    paths = resolve_paths(getattr(args, "data_dir", None)).ensure()
+    return paths, Repository(open_db(paths.database))
+
+
+@contextmanager
+def cli_context(args: argparse.Namespace, *, with_engine: bool = True) -> Iterator[CliContext]:
+    """Open the library; with ``with_engine`` also the provider (emulator if none) and engine."""
+    paths, repo = open_repository(args)
+    emulator = None
+    try:
+        registry = ProviderRegistry(repo, env=os.environ)
+        engine = None
+        if with_engine:
+            if registry.default_name() == EMULATOR_PROFILE:
+                from sora_studio.emulator.server import EmulatorServer
+
+                emulator = EmulatorServer(paths.emulator_data)
+                url = emulator.start()
+                registry = ProviderRegistry(repo, env=os.environ, emulator_base_url=url)
+            # The CLI waits on one person's jobs: poll a little more eagerly than the desk.
+            engine = JobEngine(
+                repo, registry, paths.library, policy=PollPolicy(base_interval_s=1.0)
+            )
+        context = CliContext(paths, repo, registry, engine, emulator)
+    except BaseException:
+        if emulator is not None:
+            emulator.stop()
+        repo.close()
+        raise
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def job_paths(repo: Repository, job: Job) -> dict[str, str | None]:
+    """The three media files of a job (None for one not downloaded)."""
+    assets = repo.assets_for(job.id)
+    return {v.value: (assets[v].path if v in assets else None) for v in AssetVariant}
+
+
+def job_json(repo: Repository, job: Job) -> dict[str, Any]:
+    """The machine-readable form ``--json`` prints."""
+    cost = job.cost_cents if job.cost_cents is not None else job.estimate_cents
+    return {
+        "job_id": job.id,
+        "status": job.status.value,
+        "remote_id": job.remote_id,
+        "model": job.model,
+        "size": job.size,
+        "seconds": job.seconds,
+        "prompt": job.prompt,
+        "paths": job_paths(repo, job),
+        "cost_cents": str(cost),
+        "cost_is_estimate": job.cost_cents is None,
+        "error_class": job.error_class.value if job.error_class else None,
+        "error_message": job.error_message,
+        "parent_id": job.parent_id,
+        "lineage_kind": job.lineage_kind.value,
+    }
+
+
+def is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+def drive(
+    engine: JobEngine,
+    job_ids: list[int],
+    done: Callable[[Job], bool],
+    *,
+    timeout_s: float,
+    on_step: Callable[[list[Job]], None] | None = None,
+) -> list[Job]:
+    """Run the engine on this thread until ``done`` holds for every job (or the time is up).
+
+    A headless command has no event loop, so it sleeps between steps for as long as the engine
+    says nothing is due (at most a second).
+    """
+    repo = engine.repository
+    deadline = time.monotonic() + timeout_s
+    while True:
+        report = engine.poll_once()
+        jobs = [repo.require_job(job_id) for job_id in job_ids]
+        if on_step is not None:
+            on_step(jobs)
+        if all(done(job) for job in jobs) or time.monotonic() >= deadline:
+            return jobs
+        time.sleep(min(max(report.next_delay_s, 0.05), 1.0))
+
+
+def sent(job: Job) -> bool:
+    """The job left the local queue (accepted by the provider, or finished either way)."""
+    return job.status not in (JobStatus.QUEUED_LOCAL, JobStatus.SUBMITTING, JobStatus.RATE_LIMITED)
+
+
+def finished(job: Job) -> bool:
+    return job.status.is_terminal

@@ -1,0 +1,44 @@
+"""Characters: short clips uploaded once and reused by name in later prompts (at most two each).
+
+The clip is checked locally before anything is uploaded (2-4 s, 16:9 or 9:16, 720p to 1080p), so
+a person learns what to fix without a round trip; the provider still has the last word (it
+refuses human likeness, for example).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sora_studio.core.errors import UserError
+from sora_studio.core.models import Character, ValidationProblem
+from sora_studio.core.validation import validate_character_clip
+from sora_studio.media.probe import probe_video
+from sora_studio.services.providers import ProviderRegistry
+from sora_studio.storage.repository import Repository
+
+
+def check_character_clip(path: Path) -> tuple[ValidationProblem, ...]:
+    """Problems with ``path`` as a character clip; empty when it may be uploaded."""
+    if not path.is_file():
+        return (ValidationProblem("video", f"{path} does not exist; choose an MP4 clip."),)
+    try:
+        info = probe_video(path)
+    except UserError as exc:
+        return (ValidationProblem("video", str(exc)),)
+    return validate_character_clip(info.duration_s, info.width, info.height)
+
+
+def upload_character(
+    repo: Repository, registry: ProviderRegistry, *, provider: str, name: str, path: Path
+) -> Character:
+    """Check, upload and record a character; ``UserError`` says what to fix first."""
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise UserError("A character needs a name of 1 to 80 characters.")
+    problems = check_character_clip(path)
+    if problems:
+        raise UserError(" ".join(p.message for p in problems))
+    remote = registry.client(provider).create_character(name, path)
+    return repo.add_character(
+        provider=provider, remote_id=remote.id, name=remote.name or name, source_path=str(path)
+    )

@@ -1,0 +1,181 @@
+"""Which providers exist and one SDK client per provider.
+
+Profiles come from two places: the built-ins every install has (the emulator, OpenAI, and an
+``environment`` profile when ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` are set) and the ones saved
+in the library (which win over a built-in of the same name). Keys are looked up at client build
+time from the environment or the OS key store and live only inside the client object.
+
+The emulator's profile has no base URL until the app or the CLI starts the emulator; they pass
+the URL it listens on as ``emulator_base_url``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any, Protocol
+
+from sora_studio.api.batch_client import BatchClient
+from sora_studio.api.errors import RETIRED_MESSAGE
+from sora_studio.api.provider import (
+    EMULATOR_PROFILE,
+    ENVIRONMENT_PROFILE,
+    ProviderProfile,
+    builtin_profiles,
+    profile_from_dict,
+    resolve_api_key,
+)
+from sora_studio.api.videos import VideosClient
+from sora_studio.core.catalog import Catalog
+from sora_studio.core.errors import ProviderError, UserError
+from sora_studio.core.models import ErrorClass
+
+DEFAULT_PROVIDER_SETTING = "default_provider"
+
+
+class ProviderStore(Protocol):
+    """What the registry reads from the repository."""
+
+    def list_providers(self) -> list[Any]: ...
+
+    def get_setting(self, key: str, default: Any = None) -> Any: ...
+
+
+ClientFactory = Callable[[ProviderProfile, str], VideosClient]
+
+
+def _default_factory(profile: ProviderProfile, api_key: str) -> VideosClient:
+    return VideosClient(profile, api_key=api_key)
+
+
+class ProviderRegistry:
+    """Profiles by name, their catalogs, and a cached client for each (engine thread only)."""
+
+    def __init__(
+        self,
+        store: ProviderStore,
+        *,
+        env: Mapping[str, str] | None = None,
+        emulator_base_url: str | None = None,
+        client_factory: ClientFactory = _default_factory,
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """``overrides`` patch profile fields by name (e.g. a benchmark's concurrency limit)."""
+        self._store = store
+        self._env = dict(os.environ if env is None else env)
+        self._emulator_base_url = emulator_base_url
+        self._factory = client_factory
+        self._overrides = {k: dict(v) for k, v in (overrides or {}).items()}
+        self._clients: dict[tuple[str, bool], VideosClient] = {}
+        self._batch_clients: dict[str, BatchClient] = {}
+
+    # -- profiles ----------------------------------------------------------------------------
+
+    def profiles(self) -> list[ProviderProfile]:
+        """Built-ins first, then saved profiles; a saved one replaces a built-in of its name."""
+        by_name: dict[str, ProviderProfile] = {p.name: p for p in builtin_profiles(self._env)}
+        for record in self._store.list_providers():
+            by_name[record.name] = profile_from_dict(
+                {
+                    "name": record.name,
+                    "kind": record.kind,
+                    "base_url": record.base_url or None,
+                    "key_source": record.key_source,
+                    "catalog_overrides": record.catalog_override or {},
+                    "concurrency_limit": record.concurrency_limit,
+                    "long_durations": record.long_durations,
+                }
+            )
+        result = []
+        for profile in by_name.values():
+            if profile.kind == "emulator" and profile.base_url is None and self._emulator_base_url:
+                profile = profile.with_base_url(self._emulator_base_url)
+            if profile.name in self._overrides:
+                profile = replace(profile, **self._overrides[profile.name])
+            result.append(profile)
+        return result
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.profiles())
+
+    def profile(self, name: str) -> ProviderProfile:
+        for profile in self.profiles():
+            if profile.name == name:
+                return profile
+        raise UserError(
+            f"no provider named {name!r}; choose one of {', '.join(self.names())} "
+            "or add it in Settings > Providers"
+        )
+
+    def default_name(self) -> str:
+        """The saved default, else the environment profile when set, else the emulator."""
+        chosen = self._store.get_setting(DEFAULT_PROVIDER_SETTING)
+        names = self.names()
+        if isinstance(chosen, str) and chosen in names:
+            return chosen
+        if ENVIRONMENT_PROFILE in names:
+            return ENVIRONMENT_PROFILE
+        return EMULATOR_PROFILE
+
+    def catalog(self, name: str) -> Catalog:
+        return self.profile(name).catalog()
+
+    def concurrency(self, name: str) -> int:
+        return self.profile(name).concurrency_limit
+
+    # -- clients -----------------------------------------------------------------------------
+
+    def client(self, name: str) -> VideosClient:
+        """The provider's client, built once; raises ``ProviderError`` when it cannot be used."""
+        return self._client(name, sdk_retries=True)
+
+    def submit_client(self, name: str) -> VideosClient:
+        """A client with the SDK's automatic retries off, for create calls.
+
+        The SDK sends no idempotency key, so its silent retry of a timed-out POST could start a
+        second paid render; the engine confirms by listing before it ever sends again.
+        """
+        return self._client(name, sdk_retries=False)
+
+    def _client(self, name: str, *, sdk_retries: bool) -> VideosClient:
+        cached = self._clients.get((name, sdk_retries))
+        if cached is not None:
+            return cached
+        profile = self.profile(name)
+        if not sdk_retries:
+            profile = replace(profile, max_retries=0)
+        if profile.retired:
+            raise ProviderError(ErrorClass.MODEL_UNAVAILABLE, RETIRED_MESSAGE)
+        if profile.base_url is None:
+            raise ProviderError(
+                ErrorClass.TRANSIENT,
+                "the built-in emulator is not running; restart Sora Studio",
+            )
+        key = resolve_api_key(profile, self._env)
+        if key is None:
+            where = (
+                f"set the environment variable {profile.key_source[4:]}"
+                if profile.key_source.startswith("env:")
+                else "store it in Settings > Providers (OS key store)"
+            )
+            raise ProviderError(ErrorClass.AUTH, f"no API key for provider {name!r}; {where}")
+        client = self._factory(profile, key)
+        self._clients[(name, sdk_retries)] = client
+        return client
+
+    def batch_client(self, name: str) -> BatchClient:
+        """Files + Batches calls for the provider, sharing the SDK client of :meth:`client`."""
+        cached = self._batch_clients.get(name)
+        if cached is None:
+            videos = self.client(name)
+            cached = BatchClient(videos.profile, base_url=videos.base_url, sdk=videos.sdk)
+            self._batch_clients[name] = cached
+        return cached
+
+    def close(self) -> None:
+        """Close every client's connection pool."""
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+        self._batch_clients.clear()

@@ -1,0 +1,119 @@
+"""Money: estimates at submit, actual cost at completion, and the per-library budget cap.
+
+Everything is exact ``Decimal`` cents from the catalog. "Committed" money is what live and
+finished jobs will or did cost (the storage layer sums it, leaving blocked, failed, cancelled and
+expired jobs out, because nothing is charged for them). The budget cap (setting
+``budget_cap_cents``) is checked before any network call: a submission whose estimate would take
+the committed total past the cap is refused with :class:`BudgetExceeded`, numbers in the message.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from sora_studio.core.catalog import Catalog
+from sora_studio.core.errors import UserError
+from sora_studio.core.models import Job, Operation
+from sora_studio.core.pricing import cost_cents, estimate_cents, format_cents
+
+BUDGET_SETTING = "budget_cap_cents"
+
+
+class BudgetExceeded(UserError):
+    """A submission would take spend past the library's budget cap; nothing was sent."""
+
+    def __init__(self, *, cap_cents: Decimal, committed_cents: Decimal, request_cents: Decimal):
+        self.cap_cents = cap_cents
+        self.committed_cents = committed_cents
+        self.request_cents = request_cents
+        left = cap_cents - committed_cents
+        super().__init__(
+            f"This render would cost {format_cents(request_cents)}, but only "
+            f"{format_cents(max(left, Decimal(0)))} of the {format_cents(cap_cents)} budget "
+            "is left "
+            f"({format_cents(committed_cents)} already committed). Nothing was sent. Raise the "
+            "budget cap in Settings (or `sora-studio spend`), choose a shorter or smaller render, "
+            "or use Batch."
+        )
+
+
+class SettingsStore(Protocol):
+    """What the budget needs from the repository."""
+
+    def get_setting(self, key: str, default: Any = None) -> Any: ...
+
+    def committed_cents(self, *, provider: str | None = None) -> Decimal: ...
+
+
+def parse_cents(text: object) -> Decimal | None:
+    """A stored cap as Decimal cents; None when unset, empty or not a number."""
+    if text is None or isinstance(text, bool) or not str(text).strip():
+        return None
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value >= 0 else None
+
+
+def budget_cap(store: SettingsStore) -> Decimal | None:
+    """The library's cap in cents, or None when there is none."""
+    return parse_cents(store.get_setting(BUDGET_SETTING))
+
+
+def billable_seconds(operation: Operation, seconds: int, source_seconds: int | None) -> int:
+    """Seconds the provider charges: an extension pays only its new segment.
+
+    Extension jobs store the stitched total in ``seconds``, so the segment is the difference.
+    """
+    if operation is Operation.EXTEND and source_seconds is not None:
+        return max(seconds - source_seconds, 0)
+    return seconds
+
+
+def order_estimate(
+    catalog: Catalog,
+    *,
+    model: str,
+    size: str,
+    seconds: int,
+    batch: bool,
+    variants: int = 1,
+) -> Decimal:
+    """Cents for ``variants`` renders; 0 when the catalog lacks the combination.
+
+    Validation reports an unknown combination; the estimate stays a number so the UI can show it.
+    """
+    try:
+        return estimate_cents(catalog, model, size, seconds, batch=batch, variants=variants)
+    except (KeyError, ValueError):
+        return Decimal(0)
+
+
+def actual_cost(catalog: Catalog, job: Job, billed_seconds: int) -> Decimal:
+    """What a finished job cost, from the seconds the provider really generated."""
+    try:
+        return cost_cents(catalog, job.model, job.size, billed_seconds, job.use_batch)
+    except (KeyError, ValueError):
+        return job.estimate_cents
+
+
+def budget_left_after(
+    store: SettingsStore, request_cents: Decimal
+) -> tuple[Decimal | None, Decimal | None]:
+    """``(cap, cap - committed - request)``; both None without a cap."""
+    cap = budget_cap(store)
+    if cap is None:
+        return None, None
+    return cap, cap - store.committed_cents() - request_cents
+
+
+def check_budget(store: SettingsStore, request_cents: Decimal) -> None:
+    """Raise :class:`BudgetExceeded` if ``request_cents`` more would pass the cap."""
+    cap = budget_cap(store)
+    if cap is None:
+        return
+    committed = store.committed_cents()
+    if committed + request_cents > cap:
+        raise BudgetExceeded(cap_cents=cap, committed_cents=committed, request_cents=request_cents)
