@@ -1,0 +1,69 @@
+"""``sora-studio export clips|notes-csv|report-pdf|edl OUT``: get reviewed work out.
+
+* ``clips OUT_DIR``: each clip's media and its ``recipe.json`` in ``OUT_DIR/clip-NNNN/``
+  (default: approved clips).
+* ``notes-csv OUT.csv``: every note, one row each (default: all ready clips).
+* ``report-pdf OUT.pdf``: a review report, a page per clip (default: all ready clips).
+* ``edl OUT.edl``: a CMX3600 EDL at 24 fps with notes as locators (default: approved clips).
+
+``--status`` chooses clips by verdict (``all`` for every ready clip); ``--id`` picks clips
+by id instead (repeatable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+_KINDS = ("clips", "notes-csv", "report-pdf", "edl")
+_STATUSES = ("approved", "changes", "rejected", "unreviewed", "all")
+_DEFAULT_STATUS = {"clips": "approved", "notes-csv": "all", "report-pdf": "all", "edl": "approved"}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="export clips, notes CSV, a report PDF or an EDL",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("kind", choices=_KINDS, help="what to export")
+    parser.add_argument("out", metavar="OUT", help="the folder (clips) or file to write")
+    parser.add_argument(
+        "--status", choices=_STATUSES, help="which clips, by verdict (default depends on KIND)"
+    )
+    parser.add_argument(
+        "--id", dest="job_ids", type=int, action="append", metavar="ID", help="export this clip"
+    )
+    parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sora_studio.commands._context import open_repository
+    from sora_studio.core.models import ReviewStatus
+    from sora_studio.services import exports
+
+    chosen = args.status or _DEFAULT_STATUS[args.kind]
+    status = None if chosen == "all" else ReviewStatus(chosen)
+    _, repo = open_repository(args)
+    try:
+        if args.kind == "clips":
+            report = exports.export_clips(repo, args.out, status, job_ids=args.job_ids)
+        elif args.kind == "notes-csv":
+            report = exports.export_notes_csv(repo, args.out, job_ids=args.job_ids, status=status)
+        elif args.kind == "report-pdf":
+            report = exports.export_report_pdf(repo, args.out, job_ids=args.job_ids, status=status)
+        else:
+            report = exports.export_edl(repo, args.out, job_ids=args.job_ids, status=status)
+    finally:
+        repo.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        unit = {"clips": "clips", "notes-csv": "notes", "report-pdf": "pages", "edl": "events"}
+        print(f"wrote {report.items} {unit[args.kind]} to {report.out_path}")
+    for skip in report.skipped:
+        print(f"sora-studio: skipped clip {skip.job_id}: {skip.message}", file=sys.stderr)
+    return 0

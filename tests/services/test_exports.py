@@ -1,0 +1,340 @@
+"""Every export format written and read back: clip folders, notes CSV, report PDF, EDL, spend."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pypdf
+import pytest
+
+from sora_studio.core.errors import UserError
+from sora_studio.core.models import AssetVariant, JobStatus, ReviewStatus
+from sora_studio.media.encode import Mp4Writer
+from sora_studio.services import exports, imports, review
+from sora_studio.storage.db import open_db
+from sora_studio.storage.repository import Repository
+
+
+def write_clip(path: Path, *, level: int, frames: int = 48) -> Path:
+    """``frames`` frames at 24 fps, 320x180, with a tone (a real MP4 written through PyAV)."""
+    with Mp4Writer(path, 320, 180, fps=24) as writer:
+        for index in range(frames):
+            writer.write_frame(np.full((180, 320, 3), (level + index) % 256, dtype=np.uint8))
+        t = np.arange(frames * 2000, dtype=np.float32) / 48_000
+        writer.write_audio(0.1 * np.sin(2 * np.pi * 440 * t))
+    return path
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class Library:
+    repo: Repository
+    root: Path
+    approved: int  # 2 s, two notes (one a range, one resolved), approved after "changes"
+    approved_long: int  # 3 s, approved, no notes
+    rejected: int  # 2 s, rejected with a reason, one note
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Three source clips, written once for the module (imports never change them)."""
+    src = tmp_path_factory.mktemp("src")
+    return [
+        write_clip(src / "one.mp4", level=20),
+        write_clip(src / "two.mp4", level=100, frames=72),
+        write_clip(src / "three.mp4", level=180),
+    ]
+
+
+@pytest.fixture
+def lib(tmp_path: Path, sources: list[Path]) -> Iterator[Library]:
+    repo = Repository(open_db(tmp_path / "studio.sqlite3"))
+    report = imports.import_clips(repo, tmp_path / "library", sources)
+    one, two, three = (c.job_id for c in report.imported)
+    review.record_verdict(repo, [one], ReviewStatus.CHANGES, "ana", "sky too dark")
+    review.record_verdict(repo, [one, two], ReviewStatus.APPROVED, "ben")
+    review.record_verdict(repo, [three], ReviewStatus.REJECTED, "ana", "warped hands")
+    review.add_note(repo, one, 500, "lens flare — keep it", "ana", end_ms=1250)
+    resolved = review.add_note(repo, one, 1500, "cut here, 'please'", "ben")
+    repo.resolve_note(resolved.id)
+    review.add_note(repo, three, 1000, "hands melt", "ana")
+    yield Library(repo, tmp_path / "library", one, two, three)
+    repo.close()
+
+
+# --- clips --------------------------------------------------------------------------------------
+
+
+def test_export_clips_copies_approved_media_and_recipes(lib: Library, tmp_path: Path) -> None:
+    out = tmp_path / "delivery"
+    report = exports.export_clips(lib.repo, out)
+    assert report.job_ids == (lib.approved, lib.approved_long) and not report.skipped
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"clip-{lib.approved:04d}",
+        f"clip-{lib.approved_long:04d}",
+    ]
+    folder = out / f"clip-{lib.approved:04d}"
+    name = folder.name
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{name}.mp4", f"{name}-thumbnail.webp", f"{name}-spritesheet.jpg", "recipe.json"]
+    )
+    assets = lib.repo.assets_for(lib.approved)
+    assert sha256(folder / f"{name}.mp4") == assets[AssetVariant.VIDEO].sha256
+    assert sha256(folder / f"{name}-thumbnail.webp") == assets[AssetVariant.THUMBNAIL].sha256
+    recipe = json.loads((folder / "recipe.json").read_text())
+    assert recipe["job_id"] == lib.approved
+    assert recipe["files"]["video"] == {
+        "name": f"{name}.mp4",
+        "sha256": assets[AssetVariant.VIDEO].sha256,
+    }
+    assert recipe["review"]["status"] == "approved"
+    assert [h["status"] for h in recipe["review"]["history"]] == ["changes", "approved"]
+    assert [n["start"] for n in recipe["review"]["notes"]] == ["00:00.500", "00:01.500"]
+    assert not list(out.rglob("*.part"))
+
+
+def test_export_clips_by_status_and_by_id(lib: Library, tmp_path: Path) -> None:
+    rejected = exports.export_clips(lib.repo, tmp_path / "r", ReviewStatus.REJECTED)
+    assert rejected.job_ids == (lib.rejected,)
+    chosen = exports.export_clips(lib.repo, tmp_path / "id", job_ids=[lib.rejected, lib.approved])
+    assert chosen.job_ids == (lib.rejected, lib.approved)
+    with pytest.raises(UserError, match="no job with id 999"):
+        exports.export_clips(lib.repo, tmp_path / "bad", job_ids=[999])
+
+
+def test_export_clips_reports_damaged_and_missing_media(lib: Library, tmp_path: Path) -> None:
+    damaged = Path(lib.repo.assets_for(lib.approved)[AssetVariant.VIDEO].path)
+    damaged.write_bytes(damaged.read_bytes()[:-10] + b"0123456789")
+    Path(lib.repo.assets_for(lib.approved_long)[AssetVariant.VIDEO].path).unlink()
+    out = tmp_path / "delivery"
+    report = exports.export_clips(lib.repo, out)
+    assert report.job_ids == ()
+    skipped = {s.job_id: s.message for s in report.skipped}
+    assert "no longer matches the checksum" in skipped[lib.approved]
+    assert "no video file" in skipped[lib.approved_long]
+    assert not list(out.rglob("*.mp4")) and not list(out.rglob("*.part"))
+
+
+def test_export_clips_refuses_a_file_as_folder(lib: Library, tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.write_text("x")
+    with pytest.raises(UserError, match="is a file"):
+        exports.export_clips(lib.repo, target)
+
+
+# --- notes CSV ----------------------------------------------------------------------------------
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_notes_csv_has_every_note_with_timecodes(lib: Library, tmp_path: Path) -> None:
+    out = tmp_path / "notes.csv"
+    report = exports.export_notes_csv(lib.repo, out)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # spreadsheets need the BOM for UTF-8
+    rows = read_csv(out)
+    assert report.items == len(rows) == 3
+    assert tuple(rows[0]) == exports.NOTES_CSV_COLUMNS
+    first, second, third = rows
+    assert first["job_id"] == str(lib.approved) and first["clip"] == f"clip-{lib.approved:04d}"
+    assert (first["start"], first["end"], first["start_ms"], first["end_ms"]) == (
+        "00:00.500",
+        "00:01.250",
+        "500",
+        "1250",
+    )
+    assert first["text"] == "lens flare — keep it" and first["resolved"] == "no"
+    assert second["text"] == "cut here, 'please'" and second["resolved"] == "yes"
+    assert second["end"] == "" and second["author"] == "ben"
+    assert third["review_status"] == "rejected" and third["text"] == "hands melt"
+
+
+def test_notes_csv_filters_by_status(lib: Library, tmp_path: Path) -> None:
+    out = tmp_path / "rejected.csv"
+    exports.export_notes_csv(lib.repo, out, status=ReviewStatus.REJECTED)
+    assert [r["text"] for r in read_csv(out)] == ["hands melt"]
+    exports.export_notes_csv(lib.repo, out, status=ReviewStatus.UNREVIEWED)
+    assert read_csv(out) == []
+
+
+# --- report PDF ---------------------------------------------------------------------------------
+
+
+def test_report_pdf_has_a_page_per_clip_with_verdicts_notes_and_frames(
+    lib: Library, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.pdf"
+    report = exports.export_report_pdf(lib.repo, out, tz=UTC)
+    reader = pypdf.PdfReader(out)
+    assert len(reader.pages) == report.items == 3
+    first = reader.pages[0].extract_text()
+    assert f"Clip {lib.approved}" in first and "APPROVED" in first
+    assert "NEEDS CHANGES" in first and "sky too dark" in first and "by ben" in first
+    assert "lens flare — keep it" in first and "00:00.500 - 00:01.250" in first
+    assert "resolved" in first and "Cost: $0.00" in first
+    # The clip's thumbnail and one frame per note.
+    assert len(reader.pages[0].images) == 3
+    rejected = reader.pages[2].extract_text()
+    assert "REJECTED" in rejected and "warped hands" in rejected and "hands melt" in rejected
+    assert len(reader.pages[1].images) == 1 and "No notes." in reader.pages[1].extract_text()
+
+
+def test_report_pdf_of_nothing_is_refused(lib: Library, tmp_path: Path) -> None:
+    out = tmp_path / "none.pdf"
+    with pytest.raises(UserError, match="no unreviewed clips"):
+        exports.export_report_pdf(lib.repo, out, status=ReviewStatus.UNREVIEWED)
+    assert not out.exists()
+
+
+def test_report_pdf_without_a_unicode_font_folds_text(
+    lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exports, "_UNICODE_FONTS", ())
+    out = tmp_path / "latin.pdf"
+    exports.export_report_pdf(lib.repo, out, job_ids=[lib.approved])
+    text = pypdf.PdfReader(out).pages[0].extract_text()
+    assert "lens flare - keep it" in text
+
+
+@pytest.mark.skipif(
+    not any(Path(f).is_file() for f in exports._UNICODE_FONTS)
+    or not any(Path(f).is_file() for f in exports._FALLBACK_FONTS),
+    reason="no Unicode and CJK fonts on this system",
+)
+def test_report_pdf_keeps_scripts_beyond_latin(lib: Library, tmp_path: Path) -> None:
+    lib.repo.update_job(lib.approved, prompt="港の夜明け — a harbour at dawn")
+    out = tmp_path / "cjk.pdf"
+    exports.export_report_pdf(lib.repo, out, job_ids=[lib.approved])
+    assert "港の夜明け — a harbour at dawn" in pypdf.PdfReader(out).pages[0].extract_text()
+
+
+# --- EDL ----------------------------------------------------------------------------------------
+
+EVENT = re.compile(
+    r"^(\d{3})  (\S+)\s+(\S+)\s+C\s+"
+    r"(\d\d:\d\d:\d\d:\d\d) (\d\d:\d\d:\d\d:\d\d) (\d\d:\d\d:\d\d:\d\d) (\d\d:\d\d:\d\d:\d\d)$"
+)
+LOC = re.compile(r"^\* LOC: (\d\d:\d\d:\d\d:\d\d) (\w+)\s+(.*)$")
+
+
+def frames(tc: str, fps: int = 24) -> int:
+    hh, mm, ss, ff = (int(p) for p in tc.split(":"))
+    return ((hh * 60 + mm) * 60 + ss) * fps + ff
+
+
+def test_edl_events_are_back_to_back_with_notes_as_locators(lib: Library, tmp_path: Path) -> None:
+    out = tmp_path / "cut.edl"
+    report = exports.export_edl(lib.repo, out)
+    text = out.read_text(encoding="ascii")
+    lines = text.splitlines()
+    assert lines[:2] == ["TITLE: SORA STUDIO", "FCM: NON-DROP FRAME"]
+    events = [m.groups() for m in map(EVENT.match, lines) if m]
+    assert report.items == len(events) == 2  # the approved clips only
+    (n1, reel1, ch1, si1, so1, ri1, ro1), (n2, _, _, si2, so2, ri2, ro2) = events
+    assert (n1, n2, reel1, ch1) == ("001", "002", "AX", "AA/V")
+    assert (si1, so1, ri1, ro1) == ("00:00:00:00", "00:00:02:00", "01:00:00:00", "01:00:02:00")
+    assert (si2, so2) == ("00:00:00:00", "00:00:03:00")
+    assert ri2 == ro1 and frames(ro2) - frames(ri2) == 72
+    assert f"* FROM CLIP NAME: clip-{lib.approved:04d}.mp4" in lines
+    locs = [m.groups() for m in map(LOC.match, lines) if m]
+    assert [(tc, colour) for tc, colour, _ in locs] == [
+        ("01:00:00:12", "RED"),
+        ("01:00:01:12", "GREEN"),
+    ]
+    assert locs[0][2] == "[00:00.500 - 00:01.250] lens flare - keep it (ana)"
+
+
+def test_edl_by_status_and_without_media(lib: Library, tmp_path: Path) -> None:
+    Path(lib.repo.assets_for(lib.approved)[AssetVariant.VIDEO].path).unlink()
+    out = tmp_path / "cut.edl"
+    report = exports.export_edl(lib.repo, out, status=None)
+    assert report.job_ids == (lib.approved_long, lib.rejected)
+    assert [s.job_id for s in report.skipped] == [lib.approved]
+    assert sum(1 for line in out.read_text().splitlines() if EVENT.match(line)) == 2
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [(0, "00:00:00:00"), (23, "00:00:00:23"), (24, "00:00:01:00"), (86_400, "01:00:00:00")],
+)
+def test_frames_to_timecode(count: int, text: str) -> None:
+    assert exports.frames_to_timecode(count) == text
+
+
+# --- spend --------------------------------------------------------------------------------------
+
+
+def test_spend_report_totals_rejected_money_and_cost_per_approved_second(tmp_path: Path) -> None:
+    repo = Repository(open_db(tmp_path / "spend.sqlite3"))
+    try:
+        spent = []
+        for seconds, cents, model in (
+            (4, "40", "sora-2"),
+            (8, "240", "sora-2-pro"),
+            (4, "40", "sora-2"),
+        ):
+            job = repo.create_job(
+                provider="emulator",
+                fingerprint=f"fp{len(spent)}",
+                prompt="p",
+                model=model,
+                size="1280x720",
+                seconds=seconds,
+                status=JobStatus.READY,
+                estimate_cents=Decimal(cents),
+            )
+            repo.update_job(job.id, cost_cents=Decimal(cents), completed_at=86_400.0 * 3)
+            spent.append(job.id)
+        repo.create_job(
+            provider="emulator",
+            fingerprint="blocked",
+            prompt="p",
+            model="sora-2",
+            size="1280x720",
+            seconds=4,
+            status=JobStatus.BLOCKED,
+            estimate_cents=Decimal(40),
+        )
+        review.record_verdict(repo, [spent[0], spent[1]], ReviewStatus.APPROVED, "ana")
+        review.record_verdict(repo, [spent[2]], ReviewStatus.REJECTED, "ana")
+        report = exports.spend_report(repo, tz=UTC)
+    finally:
+        repo.close()
+    data = report.to_dict()
+    assert data["total_cents"] == "320"
+    assert data["by_model"] == {"sora-2": "80", "sora-2-pro": "240"}
+    assert data["by_day"] == {"1970-01-04": "320"}
+    assert (data["rejected_jobs"], data["rejected_cents"]) == (1, "40")
+    assert data["approved_seconds"] == 12
+    assert data["cost_per_approved_second_cents"] == "26.6667"  # 320 cents / 12 s
+    assert data["blocked_jobs"] == 1
+    text = report.to_text()
+    assert "Total spent:              $3.20 on 3 renders" in text
+    assert "Spent on rejected takes:  $0.40 (1 rejected)" in text
+    assert "Cost per approved second: $0.2667" in text
+    assert "sora-2-pro" in text and "1970-01-04" in text
+    json.dumps(data)  # JSON-ready as it stands
+
+
+def test_spend_report_with_nothing_approved(tmp_path: Path) -> None:
+    repo = Repository(open_db(tmp_path / "empty.sqlite3"))
+    try:
+        report = exports.spend_report(repo)
+    finally:
+        repo.close()
+    assert report.to_dict()["cost_per_approved_second_cents"] is None
+    assert "n/a (nothing approved yet)" in report.to_text()
