@@ -22,3 +22,12 @@ format:
 
 typecheck:
 	.venv/bin/mypy sora_studio/core sora_studio/storage sora_studio/services sora_studio/api
+
+# The desktop bundle (packaging/README.md): `make package` builds dist/sora-studio/,
+# `make package-smoke` runs the built bundle offscreen (version, one emulator render, the desk).
+.PHONY: package-smoke
+package:
+	bash packaging/build.sh
+
+package-smoke:
+	bash packaging/smoke_test.sh

@@ -1,0 +1,13 @@
+"""Entry script of the frozen bundle: the same as the ``sora-studio`` console script.
+
+PyInstaller needs a script file, not an entry point. It lives here rather than pointing at
+``sora_studio/__main__.py`` because PyInstaller puts a script's folder on its search path, which
+would make ``sora_studio``'s sub-packages importable under bare names like ``core`` or ``api``.
+"""
+
+import sys
+
+from sora_studio.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
