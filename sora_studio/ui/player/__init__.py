@@ -1,0 +1,1 @@
+"""The clip player (QtMultimedia) and its timeline with note markers."""

@@ -1,0 +1,1 @@
+"""Time-pinned review notes and the versions (lineage) stack of a clip."""

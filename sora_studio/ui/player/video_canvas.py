@@ -1,0 +1,65 @@
+"""A plain QWidget that shows a QMediaPlayer's frames, painted with QPainter.
+
+GUI thread only. ``QVideoWidget`` draws through the platform's native/RHI path, which shows
+nothing when the widget is grabbed (screenshots, tests) or when no GPU backend exists; painting
+frames from a ``QVideoSink`` works everywhere, letterboxes correctly, and lets tests see the
+frame that is on screen (``frames_shown``, ``current_image``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtMultimedia import QVideoFrame, QVideoSink
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+class VideoCanvas(QWidget):
+    """Paints the latest video frame, scaled to fit with black bars (GUI thread)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sink = QVideoSink(self)
+        self.sink.videoFrameChanged.connect(self._on_frame)
+        self._image = QImage()
+        self.frames_shown = 0
+        self.placeholder = "No clip selected"
+        self.setMinimumSize(160, 90)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 360)
+
+    @property
+    def current_image(self) -> QImage:
+        return self._image
+
+    def clear(self, placeholder: str = "No clip selected") -> None:
+        self._image = QImage()
+        self.placeholder = placeholder
+        self.update()
+
+    def _on_frame(self, frame: QVideoFrame) -> None:
+        if not frame.isValid():
+            return
+        image = frame.toImage()
+        if image.isNull():
+            return
+        self._image = image
+        self.frames_shown += 1
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#000000"))
+        if self._image.isNull():
+            painter.setPen(QColor("#9aa0a6"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+        else:
+            size = self._image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(self.rect().center())
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            painter.drawImage(target, self._image)
+        painter.end()

@@ -1,0 +1,261 @@
+"""The review grid: a QListView in icon mode with hover scrubbing and one-key verdicts.
+
+GUI thread only. Hover scrubbing maps the cursor's x across the hovered cell's picture to a
+spritesheet frame with :func:`sora_studio.core.spritesheet.frame_index_at` and repaints that one
+cell (``update(index)``; only its picture while the frame alone changes), never the whole
+viewport. Keys: ``1``/``A`` approve, ``2``/``C`` needs
+changes, ``3``/``R`` reject (asking for an optional reason), ``Ctrl+Z`` undo, ``Return`` open.
+The view only *asks* for verdicts through signals; the review panel records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QPaintEvent
+from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QListView, QWidget
+
+from sora_studio.core.models import ReviewStatus
+from sora_studio.core.spritesheet import frame_index_at
+from sora_studio.ui.review.clip_delegate import CELL_SIZE, ClipDelegate, image_rect
+from sora_studio.ui.review.clip_filter import ClipFilterProxy
+from sora_studio.ui.review.clip_model import ClipRoles
+from sora_studio.ui.review.thumbnail_cache import ThumbnailCache
+
+ReasonProvider = Callable[[QWidget, list[int]], str | None]
+
+VERDICT_KEYS = {
+    Qt.Key.Key_1: ReviewStatus.APPROVED,
+    Qt.Key.Key_A: ReviewStatus.APPROVED,
+    Qt.Key.Key_2: ReviewStatus.CHANGES,
+    Qt.Key.Key_C: ReviewStatus.CHANGES,
+    Qt.Key.Key_3: ReviewStatus.REJECTED,
+    Qt.Key.Key_R: ReviewStatus.REJECTED,
+}
+
+
+def ask_reject_reason(parent: QWidget, job_ids: list[int]) -> str | None:
+    """The default reason prompt: a small text box; empty is fine, Cancel aborts the verdict."""
+    what = f"clip #{job_ids[0]}" if len(job_ids) == 1 else f"{len(job_ids)} clips"
+    text, ok = QInputDialog.getText(parent, "Reject", f"Reason for rejecting {what} (optional):")
+    return text.strip() if ok else None
+
+
+class ClipGridView(QListView):
+    """Icon-mode list of clip cards (GUI thread)."""
+
+    verdict_requested = Signal(list, str, str)  # job ids, ReviewStatus value, reason
+    undo_requested = Signal()
+    open_requested = Signal(int)  # job id (double-click or Return)
+    current_clip_changed = Signal(int)  # job id, -1 for none
+    scrubbed = Signal(int, int)  # job id, frame
+
+    def __init__(
+        self,
+        proxy: ClipFilterProxy,
+        cache: ThumbnailCache,
+        parent: QWidget | None = None,
+        *,
+        reason_provider: ReasonProvider = ask_reject_reason,
+    ) -> None:
+        super().__init__(parent)
+        self.cache = cache
+        self.reason_provider = reason_provider
+        self.clip_delegate = ClipDelegate(cache, self)
+        self.setItemDelegate(self.clip_delegate)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setGridSize(QSize(CELL_SIZE.width() + 4, CELL_SIZE.height() + 4))
+        self.setWrapping(True)
+        self.setSpacing(0)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setMouseTracking(True)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover, True)
+        self.setModel(proxy)
+        self._proxy = proxy
+        self._hover_index = QModelIndex()
+        self._hover_pos: QPoint | None = None
+        cache.loaded.connect(self._on_image_loaded)
+        cache.failed_to_load.connect(self._on_image_loaded)
+        self.doubleClicked.connect(self._open_index)
+        self.selectionModel().currentChanged.connect(self._on_current_changed)
+
+    # -- queries -------------------------------------------------------------------------------
+
+    @property
+    def proxy(self) -> ClipFilterProxy:
+        return self._proxy
+
+    def selected_job_ids(self) -> list[int]:
+        """Selected clips in display order (the current clip if nothing is selected)."""
+        rows = sorted(index.row() for index in self.selectionModel().selectedIndexes())
+        if not rows and self.currentIndex().isValid():
+            rows = [self.currentIndex().row()]
+        return [int(self._proxy.index(r, 0).data(ClipRoles.JobId)) for r in rows]
+
+    def current_job_id(self) -> int | None:
+        index = self.currentIndex()
+        return int(index.data(ClipRoles.JobId)) if index.isValid() else None
+
+    def select_job(self, job_id: int) -> bool:
+        index = self._proxy.proxy_index_of(job_id)
+        if not index.isValid():
+            return False
+        self.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        self.scrollTo(index)
+        return True
+
+    # -- hover scrubbing -----------------------------------------------------------------------
+
+    def scrub_to(self, pos: QPoint) -> tuple[int, int] | None:
+        """Point the hover at viewport position ``pos``; returns (job id, frame) when scrubbing."""
+        self._hover_pos = QPoint(pos)
+        index = self.indexAt(pos)
+        if not index.isValid():
+            self._clear_hover()
+            return None
+        row = index.data(ClipRoles.Row)
+        delegate = self.clip_delegate
+        layout = delegate.layout_for(row) if row is not None else None
+        if layout is None:
+            self._set_hover(index, None, 0)
+            return None
+        picture = image_rect(self.visualRect(index).adjusted(2, 2, -2, -2))
+        frame = frame_index_at(pos.x() - picture.left(), picture.width(), layout.frame_count)
+        self._set_hover(index, row.job_id, frame)
+        return row.job_id, frame
+
+    def rescrub(self) -> tuple[int, int] | None:
+        """Apply the last hover position again (its sheet just arrived or was replaced)."""
+        if self._hover_pos is None or not self._hover_index.isValid():
+            return None
+        return self.scrub_to(self._hover_pos)
+
+    def _set_hover(self, index: QModelIndex, job_id: int | None, frame: int) -> None:
+        delegate = self.clip_delegate
+        same_cell = self._hover_index.isValid() and self._hover_index == index
+        if same_cell and delegate.hover_job_id == job_id and delegate.hover_frame == frame:
+            return
+        if not same_cell and self._hover_index.isValid():
+            previous = self._hover_index
+            delegate.hover_job_id = None
+            self.update(previous)
+        self._hover_index = QModelIndex(index)
+        delegate.hover_job_id = job_id
+        delegate.hover_frame = frame
+        if same_cell and job_id is not None:
+            # Only the frame changed: repaint this cell's picture, not its text and badges.
+            self.viewport().update(image_rect(self.visualRect(index).adjusted(2, 2, -2, -2)))
+        else:
+            self.update(index)
+        if job_id is not None:
+            self.scrubbed.emit(job_id, frame)
+
+    def _clear_hover(self) -> None:
+        self._hover_pos = None
+        if self._hover_index.isValid():
+            previous = self._hover_index
+            self._hover_index = QModelIndex()
+            self.clip_delegate.hover_job_id = None
+            self.update(previous)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self.clip_delegate.dirty_rect = event.rect()
+        try:
+            super().paintEvent(event)
+        finally:
+            self.clip_delegate.dirty_rect = None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self.scrub_to(event.position().toPoint())
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._clear_hover()
+        super().leaveEvent(event)
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Undo):
+            self.undo_requested.emit()
+            event.accept()
+            return
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        status = VERDICT_KEYS.get(Qt.Key(event.key()))
+        if status is not None and modifiers in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.ShiftModifier,
+        ):
+            self.request_verdict(status)
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            job_id = self.current_job_id()
+            if job_id is not None:
+                self.open_requested.emit(job_id)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def request_verdict(self, status: ReviewStatus) -> bool:
+        """Ask for ``status`` on the selected clips; a reject asks for its optional reason."""
+        job_ids = self.selected_job_ids()
+        if not job_ids:
+            return False
+        reason = ""
+        if status is ReviewStatus.REJECTED:
+            answer = self.reason_provider(self, job_ids)
+            if answer is None:
+                return False
+            reason = answer
+        self.verdict_requested.emit(job_ids, status.value, reason)
+        return True
+
+    # -- slots ---------------------------------------------------------------------------------
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_requested.emit(int(index.data(ClipRoles.JobId)))
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.current_clip_changed.emit(
+            int(current.data(ClipRoles.JobId)) if current.isValid() else -1
+        )
+
+    def _on_image_loaded(self, path: str) -> None:
+        """Repaint only the visible cells showing ``path`` (cheap: a screenful of rows)."""
+        delegate = self.clip_delegate
+        delegate.forget(path)
+        if self._hover_index.isValid():
+            hovered = self._hover_index.data(ClipRoles.Row)
+            if hovered is not None and hovered.spritesheet_path == path:
+                self.rescrub()  # the cursor is already over this clip: start scrubbing now
+        viewport = self.viewport().rect()
+        start = self._first_visible_row()
+        for row in range(start, self._proxy.rowCount()):
+            index = self._proxy.index(row, 0)
+            rect = self.visualRect(index)
+            if rect.top() > viewport.bottom():
+                break
+            if not rect.intersects(viewport):
+                continue
+            clip = index.data(ClipRoles.Row)
+            if clip is not None and path in (clip.thumbnail_path, clip.spritesheet_path):
+                self.update(index)
+
+    def _first_visible_row(self) -> int:
+        """The first row at the top of the viewport (probing down one cell; 0 if none found)."""
+        cell = self.gridSize()
+        x = cell.width() // 2
+        for y in range(1, cell.height() + 1, 8):
+            index = self.indexAt(QPoint(x, y))
+            if index.isValid():
+                return index.row()
+        return 0
