@@ -14,22 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pypdf
 import pytest
 
 from sora_studio import cli
-from sora_studio.media.encode import Mp4Writer
-
-
-def write_clip(path: Path, *, level: int) -> Path:
-    """A 2 s, 320x180, 24 fps clip with a tone."""
-    with Mp4Writer(path, 320, 180, fps=24) as writer:
-        for index in range(48):
-            writer.write_frame(np.full((180, 320, 3), (level + index) % 256, dtype=np.uint8))
-        t = np.arange(48 * 2000, dtype=np.float32) / 48_000
-        writer.write_audio(0.1 * np.sin(2 * np.pi * 550 * t))
-    return path
+from tests.media_factory import write_clip
 
 
 def command() -> list[str]:
@@ -237,3 +226,47 @@ def test_export_errors(
     assert code == 2 and "is a folder" in err
     code, _, err = run_main(capsys, data, "export", "edl", str(tmp_path / "e.edl"), "--id", "5")
     assert code == 2 and "no job with id 5" in err
+
+
+LIBRARY_COMMANDS_SCRIPT = """
+import json, sys
+from sora_studio import cli
+data, clip, out = sys.argv[1:4]
+codes = [
+    cli.main(["--data-dir", data, *argv])
+    for argv in (
+        ["import", clip],
+        ["verdict", "1", "approve"],
+        ["note", "1", "--at", "00:00.500", "keep"],
+        ["export", "notes-csv", out],
+        ["spend"],
+    )
+]
+heavy = ["openai", "sora_studio.services.engine", "sora_studio.commands._context"]
+print(json.dumps({"codes": codes, "loaded": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+def test_library_commands_never_load_the_engine_or_openai(
+    data: Path, tmp_path: Path, clip_a: Path
+) -> None:
+    """import, verdict, note, export and spend open the library only: no provider SDK to load."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LIBRARY_COMMANDS_SCRIPT,
+            str(data),
+            str(clip_a),
+            str(tmp_path / "n.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"codes": [0, 0, 0, 0, 0], "loaded": []}

@@ -1,4 +1,8 @@
-"""Shared set-up for the headless commands: paths, the database, the provider, the engine.
+"""Set-up for the headless commands that render: the database, the provider and the engine.
+
+Commands that only touch the library open it with
+:func:`sora_studio.commands._repository.open_repository` instead, which loads neither the engine
+nor the ``openai`` SDK.
 
 With no provider configured (no saved default, no ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``) the
 built-in emulator is started in-process, keeping its state under ``paths.emulator_data`` so a
@@ -18,13 +22,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sora_studio.api.provider import EMULATOR_PROFILE
+from sora_studio.commands._repository import open_repository
 from sora_studio.core.lifecycle import PollPolicy
 from sora_studio.core.models import AssetVariant, Job, JobStatus
-from sora_studio.paths import AppPaths, resolve_paths
+from sora_studio.paths import AppPaths
 from sora_studio.services.engine import JobEngine
 from sora_studio.services.providers import ProviderRegistry
-from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+
+__all__ = ["CliContext", "cli_context", "drive", "finished", "job_json", "open_repository", "sent"]
 
 
 @dataclass
@@ -51,12 +57,6 @@ class CliContext:
         if self.emulator is not None:
             self.emulator.stop()
         self.repo.close()
-
-
-def open_repository(args: argparse.Namespace) -> tuple[AppPaths, Repository]:
-    """The library's paths (``--data-dir`` or the default) and its database."""
-    paths = resolve_paths(getattr(args, "data_dir", None)).ensure()
-    return paths, Repository(open_db(paths.database))
 
 
 @contextmanager

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from sora_studio.commands._context import open_repository
+    from sora_studio.commands._repository import open_repository
     from sora_studio.core.models import ReviewStatus
     from sora_studio.services import exports
 

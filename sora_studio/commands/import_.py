@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from sora_studio.commands._context import open_repository
+    from sora_studio.commands._repository import open_repository
     from sora_studio.services.imports import import_clips
 
     paths, repo = open_repository(args)

@@ -39,7 +39,7 @@ def _ms(flag: str, text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sora_studio.commands._context import open_repository
+    from sora_studio.commands._repository import open_repository
     from sora_studio.core.timecode import format_timecode
     from sora_studio.services.review import add_note
 

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from sora_studio.commands._context import open_repository
+    from sora_studio.commands._repository import open_repository
     from sora_studio.services.review import parse_verdict, record_verdict, undo_last_verdict
 
     _, repo = open_repository(args)

@@ -8,9 +8,15 @@ import sys
 
 from sora_studio.commands.emulator import register, run
 
-parser = argparse.ArgumentParser(prog="python -m sora_studio.emulator")
-subparsers = parser.add_subparsers(dest="command", required=True)
-register(subparsers)
-arguments = parser.parse_args(["emulator", *sys.argv[1:]])
-arguments.data_dir = None
-sys.exit(run(arguments))
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sora_studio.emulator")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    register(subparsers)
+    arguments = parser.parse_args(["emulator", *(sys.argv[1:] if argv is None else argv)])
+    arguments.data_dir = None
+    return run(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

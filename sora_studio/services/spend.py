@@ -1,10 +1,13 @@
 """Money: estimates at submit, actual cost at completion, and the per-library budget cap.
 
-Everything is exact ``Decimal`` cents from the catalog. "Committed" money is what live and
-finished jobs will or did cost (the storage layer sums it, leaving blocked, failed, cancelled and
-expired jobs out, because nothing is charged for them). The budget cap (setting
-``budget_cap_cents``) is checked before any network call: a submission whose estimate would take
-the committed total past the cap is refused with :class:`BudgetExceeded`, numbers in the message.
+Everything is exact ``Decimal`` cents from the catalog. "Committed" money is what has been spent
+plus the estimates of jobs still in flight. Which jobs count as spent is decided in one place,
+:mod:`sora_studio.storage.repo_spend`: every job the provider rendered (ready, downloading,
+expired, or deleted after it was rendered), because the render is charged even when its download
+expired; blocked, failed and cancelled jobs are left out, and so are imported clips, which no
+provider rendered. The budget cap (setting ``budget_cap_cents``) is checked before any network
+call: a submission whose estimate would take the committed total past the cap is refused with
+:class:`BudgetExceeded`, numbers in the message.
 """
 
 from __future__ import annotations

@@ -1,9 +1,19 @@
 """What the library has spent, and what it has committed to spend, in exact decimal cents.
 
+This module is the one place that decides which jobs count as spent; the budget cap
+(``services.spend``), the spend report (``services.spend_report``), the ``spend`` command and
+the desk all read these figures.
+
+A job counts as spent once the provider rendered it, because that is when it is charged:
+``ready``, ``downloading``, ``expired`` (rendered and charged even though the download never
+arrived), and ``deleted`` when it had been rendered (its actual cost was recorded, which happens
+exactly when the provider reports it completed). Its actual cost counts, or its estimate where no
+actual was recorded. Blocked and failed jobs are kept apart (counts and estimates) and never enter
+the total; neither do cancelled ones. Imported clips (lineage ``import``) were never rendered by a
+provider: they are left out of every figure here, including approved seconds, so they cannot
+lower the cost per approved second.
+
 Sums are done in Python over ``Decimal`` values (never SQL ``SUM``, which goes through floats).
-A job counts as spent once the provider rendered it: ``ready``, ``downloading``, ``expired``, or
-``deleted`` after it completed. Its actual cost counts, or its estimate where no actual was
-recorded. Blocked and failed jobs are kept apart (counts and estimates) and never enter the total.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
-from sora_studio.core.models import JobStatus, ReviewStatus
+from sora_studio.core.models import JobStatus, LineageKind, ReviewStatus
 from sora_studio.storage.repo_base import RepoBase
 from sora_studio.storage.rows import Row
 
@@ -59,13 +69,19 @@ class SpendSummary:
         return self.total_cents / self.approved_seconds
 
 
+def _is_import(row: Row) -> bool:
+    return bool(row["lineage_kind"] == LineageKind.IMPORT.value)
+
+
 def _is_spent(row: Row) -> bool:
+    """Rendered (and so charged) by a provider; see the module docstring."""
+    if _is_import(row):
+        return False
     status = JobStatus(row["status"])
     if status in RENDERED_STATUSES:
         return True
-    return status is JobStatus.DELETED and (
-        row["completed_at"] is not None or row["cost_cents"] is not None
-    )
+    # completed_at alone proves nothing: a failed or blocked render has one too.
+    return status is JobStatus.DELETED and row["cost_cents"] is not None
 
 
 def _spent_amount(row: Row) -> Decimal:
@@ -79,7 +95,7 @@ class SpendRepo(RepoBase):
     def _spend_rows(self, provider: str | None) -> list[Row]:
         sql = (
             "SELECT status, model, seconds, estimate_cents, cost_cents, review_status,"
-            " created_at, completed_at FROM jobs"
+            " lineage_kind, created_at, completed_at FROM jobs"
         )
         if provider is None:
             return self._all(sql)
@@ -95,6 +111,8 @@ class SpendRepo(RepoBase):
         by_model: dict[str, Decimal] = {}
         by_day: dict[str, Decimal] = {}
         for row in self._spend_rows(provider):
+            if _is_import(row):
+                continue
             status = JobStatus(row["status"])
             estimate = Decimal(row["estimate_cents"])
             if status is JobStatus.BLOCKED:

@@ -1,4 +1,4 @@
-"""A real emulator on a loopback port, a fresh library, and an engine wired to both.
+"""A real emulator on a loopback port, a fresh library, an engine wired to both, and real clips.
 
 Everything goes through the real ``openai`` SDK. Polling is quick (0.1 s) so lifecycles finish in
 a second or two; tests change the emulator's faults through its own settings object.
@@ -23,6 +23,7 @@ from sora_studio.services.orders import PollReport, RenderOrder
 from sora_studio.services.providers import ProviderRegistry
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from tests.media_factory import ClipMaker, write_clip
 
 FAST_POLICY = PollPolicy(base_interval_s=0.1, min_interval_s=0.02, max_interval_s=2.0)
 PROMPT = "a paper boat drifting across a calm pond at dawn"
@@ -103,6 +104,12 @@ def make_engine(root: Path, base_url: str, **kwargs: Any) -> tuple[Repository, J
     registry = ProviderRegistry(repo, env={}, emulator_base_url=base_url)
     engine = JobEngine(repo, registry, root / "library", policy=FAST_POLICY, **kwargs)
     return repo, engine
+
+
+@pytest.fixture(scope="session")
+def make_clip() -> ClipMaker:
+    """Writes a real 2 s MP4 (``tests/media_factory.write_clip``); any fixture scope may use it."""
+    return write_clip
 
 
 @pytest.fixture

@@ -41,6 +41,8 @@ def test_render_wait_json_jobs_spend_delete(
     code, spend, _ = _json(capsys, [*data, "spend", "--set-cap", "0.50", "--json"])
     assert code == 0 and isinstance(spend, dict)
     assert spend["total_cents"] == "40.00" and spend["budget_left_cents"] == "10.00"
+    assert spend["by_model"] == {"sora-2": "40.00"} and len(spend["by_day"]) == 1
+    assert spend["cost_per_approved_second_cents"] is None  # nothing approved yet
 
     code = main([*data, "render", PROMPT, "--json"])
     _, err = capsys.readouterr()

@@ -12,26 +12,15 @@ from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import pypdf
 import pytest
 
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import AssetVariant, JobStatus, ReviewStatus
-from sora_studio.media.encode import Mp4Writer
-from sora_studio.services import exports, imports, review
+from sora_studio.services import export_pdf, exports, imports, review
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
-
-
-def write_clip(path: Path, *, level: int, frames: int = 48) -> Path:
-    """``frames`` frames at 24 fps, 320x180, with a tone (a real MP4 written through PyAV)."""
-    with Mp4Writer(path, 320, 180, fps=24) as writer:
-        for index in range(frames):
-            writer.write_frame(np.full((180, 320, 3), (level + index) % 256, dtype=np.uint8))
-        t = np.arange(frames * 2000, dtype=np.float32) / 48_000
-        writer.write_audio(0.1 * np.sin(2 * np.pi * 440 * t))
-    return path
+from tests.media_factory import ClipMaker
 
 
 def sha256(path: Path) -> str:
@@ -48,13 +37,13 @@ class Library:
 
 
 @pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def sources(tmp_path_factory: pytest.TempPathFactory, make_clip: ClipMaker) -> list[Path]:
     """Three source clips, written once for the module (imports never change them)."""
     src = tmp_path_factory.mktemp("src")
     return [
-        write_clip(src / "one.mp4", level=20),
-        write_clip(src / "two.mp4", level=100, frames=72),
-        write_clip(src / "three.mp4", level=180),
+        make_clip(src / "one.mp4", level=20),
+        make_clip(src / "two.mp4", level=100, frames=72),
+        make_clip(src / "three.mp4", level=180),
     ]
 
 
@@ -203,7 +192,7 @@ def test_report_pdf_of_nothing_is_refused(lib: Library, tmp_path: Path) -> None:
 def test_report_pdf_without_a_unicode_font_folds_text(
     lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(exports, "_UNICODE_FONTS", ())
+    monkeypatch.setattr(export_pdf, "_UNICODE_FONTS", ())
     out = tmp_path / "latin.pdf"
     exports.export_report_pdf(lib.repo, out, job_ids=[lib.approved])
     text = pypdf.PdfReader(out).pages[0].extract_text()
@@ -211,8 +200,8 @@ def test_report_pdf_without_a_unicode_font_folds_text(
 
 
 @pytest.mark.skipif(
-    not any(Path(f).is_file() for f in exports._UNICODE_FONTS)
-    or not any(Path(f).is_file() for f in exports._FALLBACK_FONTS),
+    not any(Path(f).is_file() for f in export_pdf._UNICODE_FONTS)
+    or not any(Path(f).is_file() for f in export_pdf._FALLBACK_FONTS),
     reason="no Unicode and CJK fonts on this system",
 )
 def test_report_pdf_keeps_scripts_beyond_latin(lib: Library, tmp_path: Path) -> None:
@@ -338,3 +327,31 @@ def test_spend_report_with_nothing_approved(tmp_path: Path) -> None:
         repo.close()
     assert report.to_dict()["cost_per_approved_second_cents"] is None
     assert "n/a (nothing approved yet)" in report.to_text()
+
+
+def test_spend_report_leaves_imported_clips_out(lib: Library) -> None:
+    """The fixture's clips are all imports: approved and rejected, yet nothing was spent."""
+    empty = exports.spend_report(lib.repo, tz=UTC).to_dict()
+    assert (empty["total_cents"], empty["spent_jobs"]) == ("0", 0)
+    assert empty["by_model"] == {} and empty["by_day"] == {}
+    assert (empty["approved_jobs"], empty["approved_seconds"]) == (0, 0)
+    assert (empty["rejected_jobs"], empty["rejected_cents"]) == (0, "0")
+    assert empty["cost_per_approved_second_cents"] is None
+
+    job = lib.repo.create_job(
+        provider="emulator",
+        fingerprint="rendered",
+        prompt="p",
+        model="sora-2",
+        size="1280x720",
+        seconds=4,
+        status=JobStatus.READY,
+        estimate_cents=Decimal(40),
+    )
+    lib.repo.update_job(job.id, cost_cents=Decimal(40), completed_at=86_400.0 * 3)
+    review.record_verdict(lib.repo, [job.id], ReviewStatus.APPROVED, "ana")
+    data = exports.spend_report(lib.repo, tz=UTC).to_dict()
+    assert (data["total_cents"], data["spent_jobs"]) == ("40", 1)
+    assert data["by_model"] == {"sora-2": "40"}
+    assert (data["approved_jobs"], data["approved_seconds"]) == (1, 4)
+    assert data["cost_per_approved_second_cents"] == "10.0000"  # the imports' 5 s add nothing

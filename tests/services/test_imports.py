@@ -9,26 +9,15 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
 from sora_studio.core.models import AssetVariant, JobStatus, LineageKind
 from sora_studio.core.spritesheet import layout_for_video
-from sora_studio.media.encode import Mp4Writer
 from sora_studio.services import imports, library
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
-
-
-def write_clip(path: Path, *, level: int, width: int = 320, height: int = 180) -> Path:
-    """A 2 s, 24 fps clip with a tone; ``level`` makes its bytes differ from other clips'."""
-    with Mp4Writer(path, width, height, fps=24) as writer:
-        for index in range(48):
-            writer.write_frame(np.full((height, width, 3), (level + index) % 256, dtype=np.uint8))
-        t = np.arange(48 * 2000, dtype=np.float32) / 48_000
-        writer.write_audio(0.1 * np.sin(2 * np.pi * 330 * t))
-    return path
+from tests.media_factory import ClipMaker
 
 
 def sha256(path: Path) -> str:
@@ -43,12 +32,12 @@ def repo(tmp_path: Path) -> Iterator[Repository]:
 
 
 @pytest.fixture
-def clips(tmp_path: Path) -> dict[str, Path]:
+def clips(tmp_path: Path, make_clip: ClipMaker) -> dict[str, Path]:
     src = tmp_path / "incoming"
     src.mkdir()
     return {
-        "a": write_clip(src / "a.mp4", level=10),
-        "b": write_clip(src / "b.mp4", level=120, width=180, height=320),
+        "a": make_clip(src / "a.mp4", level=10),
+        "b": make_clip(src / "b.mp4", level=120, width=180, height=320),
     }
 
 
@@ -149,8 +138,10 @@ def test_bad_files_fail_one_by_one_and_leave_nothing_behind(
 
 
 @pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_file_is_reported(repo: Repository, tmp_path: Path) -> None:
-    locked = write_clip(tmp_path / "locked.mp4", level=50)
+def test_unreadable_file_is_reported(
+    repo: Repository, tmp_path: Path, make_clip: ClipMaker
+) -> None:
+    locked = make_clip(tmp_path / "locked.mp4", level=50)
     locked.chmod(0)
     try:
         report = imports.import_clips(repo, tmp_path / "library", [locked])

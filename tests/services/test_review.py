@@ -7,25 +7,14 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import Asset, AssetVariant, JobStatus, ReviewStatus
-from sora_studio.media.encode import Mp4Writer
 from sora_studio.services import review
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
-
-
-def write_clip(path: Path, *, frames: int = 48, level: int = 90) -> Path:
-    """``frames`` frames at 24 fps, 320x180, with a tone: a real MP4 made with PyAV."""
-    with Mp4Writer(path, 320, 180, fps=24) as writer:
-        for index in range(frames):
-            writer.write_frame(np.full((180, 320, 3), (level + index) % 256, dtype=np.uint8))
-        t = np.arange(frames * 2000, dtype=np.float32) / 48_000
-        writer.write_audio(0.1 * np.sin(2 * np.pi * 440 * t))
-    return path
+from tests.media_factory import ClipMaker
 
 
 @pytest.fixture
@@ -160,8 +149,10 @@ def test_parse_verdict_names_the_choices() -> None:
         review.parse_verdict("maybe")
 
 
-def test_note_inside_the_clip_is_kept(repo: Repository, tmp_path: Path) -> None:
-    job_id = make_job(repo, seconds=8, video=write_clip(tmp_path / "v.mp4"))
+def test_note_inside_the_clip_is_kept(
+    repo: Repository, tmp_path: Path, make_clip: ClipMaker
+) -> None:
+    job_id = make_job(repo, seconds=8, video=make_clip(tmp_path / "v.mp4"))
     note = review.add_note(repo, job_id, 500, "  boat wobbles ", "ana", end_ms=1500)
     assert (note.start_ms, note.end_ms, note.text, note.author) == (
         500,
@@ -173,10 +164,10 @@ def test_note_inside_the_clip_is_kept(repo: Repository, tmp_path: Path) -> None:
 
 
 def test_note_time_is_checked_against_the_real_video_duration(
-    repo: Repository, tmp_path: Path
+    repo: Repository, tmp_path: Path, make_clip: ClipMaker
 ) -> None:
     # The job asked for 8 s but its file lasts 2 s: the file is what the reviewer sees.
-    job_id = make_job(repo, seconds=8, video=write_clip(tmp_path / "v.mp4"))
+    job_id = make_job(repo, seconds=8, video=make_clip(tmp_path / "v.mp4"))
     with pytest.raises(UserError, match=r"3\.000 s is beyond the clip's end \(2\.000 s\)"):
         review.add_note(repo, job_id, 3000, "too late", "ana")
     with pytest.raises(UserError, match=r"2\.500 s is beyond the clip's end \(2\.000 s\)"):

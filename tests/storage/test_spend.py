@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC
 from decimal import Decimal
 
-from sora_studio.core.models import Job, JobStatus, ReviewStatus
+from sora_studio.core.models import Job, JobStatus, LineageKind, ReviewStatus
 from sora_studio.storage.repository import Repository
 
 MakeJob = Callable[..., Job]
@@ -96,3 +96,54 @@ def test_tenths_of_a_dollar_add_up_exactly(repo: Repository, make_job: MakeJob) 
     for _ in range(3):
         _ready(repo, make_job, estimate="0.1", cost="0.1")
     assert repo.spend_summary().total_cents == Decimal("30.3")
+
+
+def test_expired_renders_were_charged_and_count(repo: Repository, make_job: MakeJob) -> None:
+    job = _ready(repo, make_job, estimate="40", cost="40", completed_at=DAY1)
+    repo.update_job(job.id, status=JobStatus.EXPIRED)
+    s = repo.spend_summary(tz=UTC)
+    assert (s.total_cents, s.spent_jobs) == (Decimal("40"), 1)
+    assert s.by_model == {"sora-2": Decimal("40")}
+    assert s.by_day == {"2026-01-01": Decimal("40")}
+    assert repo.committed_cents() == Decimal("40")
+
+
+def test_deleted_jobs_count_only_when_they_had_rendered(
+    repo: Repository, make_job: MakeJob
+) -> None:
+    rendered = _ready(repo, make_job, estimate="40", cost="40")
+    repo.update_job(rendered.id, status=JobStatus.DELETED)
+    # A failed render also gets a completion time, but it was never charged.
+    failed = make_job(estimate_cents=Decimal("80"))
+    repo.update_job(failed.id, status=JobStatus.FAILED, completed_at=DAY1)
+    repo.update_job(failed.id, status=JobStatus.DELETED)
+    s = repo.spend_summary(tz=UTC)
+    assert (s.total_cents, s.spent_jobs) == (Decimal("40"), 1)
+    assert repo.committed_cents() == Decimal("40")
+
+
+def test_imported_clips_are_left_out_of_every_figure(repo: Repository, make_job: MakeJob) -> None:
+    rendered = _ready(repo, make_job, estimate="40", cost="40", seconds=4)
+    repo.add_review(rendered.id, ReviewStatus.APPROVED, "ana")
+    for status in (ReviewStatus.APPROVED, ReviewStatus.REJECTED):
+        clip = make_job(
+            provider="import",
+            fingerprint=f"import:{status}",
+            prompt="",
+            model="import",
+            seconds=20,
+            status=JobStatus.READY,
+            estimate_cents=Decimal(0),
+            lineage_kind=LineageKind.IMPORT,
+        )
+        repo.update_job(clip.id, cost_cents=Decimal(0), completed_at=DAY2)
+        repo.add_review(clip.id, status, "ana")
+    s = repo.spend_summary(tz=UTC)
+    assert (s.total_cents, s.spent_jobs) == (Decimal("40"), 1)
+    assert s.by_model == {"sora-2": Decimal("40")}
+    assert s.by_day == {"2026-01-01": Decimal("40")}
+    assert (s.approved_jobs, s.approved_seconds, s.approved_cents) == (1, 4, Decimal("40"))
+    assert (s.rejected_jobs, s.rejected_cents) == (0, Decimal(0))
+    assert s.cost_per_approved_second_cents == Decimal(10)
+    assert repo.committed_cents() == Decimal("40")
+    assert repo.spend_summary(provider="import").spent_jobs == 0

@@ -1,0 +1,191 @@
+"""Turning an order into queued jobs: validation, policy, cost and budget, then one row per variant.
+
+Nothing is sent here. :meth:`Intake.preflight` answers "can this be rendered, and for how much?"
+without network or writes; :meth:`Intake.submit` commits ``queued_local`` jobs for the dispatcher
+to send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from sora_studio.core.errors import UserError
+from sora_studio.core.fingerprint import request_fingerprint
+from sora_studio.core.models import (
+    CharacterRef,
+    ImageInfo,
+    Job,
+    JobStatus,
+    Operation,
+    RenderRequest,
+    ValidationProblem,
+)
+from sora_studio.core.policy import precheck
+from sora_studio.core.validation import validate_request
+from sora_studio.media.probe import probe_image
+from sora_studio.services import library
+from sora_studio.services.engine_core import EngineCore
+from sora_studio.services.orders import Preflight, RenderOrder
+from sora_studio.services.spend import budget_left_after, check_budget, order_estimate
+from sora_studio.services.submitter import build_request
+
+
+class Intake:
+    """Preflight and submit orders; build the request a queued job sends."""
+
+    def __init__(self, core: EngineCore) -> None:
+        self._core = core
+
+    def _extension_count(self, job: Job | None) -> int:
+        count = 0
+        while job is not None and job.operation is Operation.EXTEND:
+            count += 1
+            job = self._core.source_job(job)
+        return count
+
+    def _order_request(self, order: RenderOrder) -> tuple[RenderRequest, Job | None, list[str]]:
+        """The request an order makes, its source job, and local problems (missing files)."""
+        repo = self._core.repo
+        extra: list[str] = []
+        source = None
+        source_remote = None
+        if order.operation is not Operation.CREATE:
+            source = repo.get_job(order.parent_id) if order.parent_id is not None else None
+            source_remote = source.remote_id if source else None
+        reference = None
+        if order.reference_path:
+            try:
+                info = probe_image(order.reference_path)
+                reference = replace(info, path=str(order.reference_path))
+            except UserError as exc:
+                extra.append(str(exc))
+                reference = ImageInfo(format="", width=0, height=0, path=order.reference_path)
+        names = {c.remote_id: c.name for c in repo.list_characters(order.provider)}
+        characters = tuple(
+            CharacterRef(remote_id=cid, name=names.get(cid, cid)) for cid in order.character_ids
+        )
+        request = RenderRequest(
+            prompt=order.prompt,
+            model=order.model,
+            size=order.size,
+            seconds=order.seconds,
+            operation=order.operation,
+            source_remote_id=source_remote,
+            reference=reference,
+            characters=characters,
+            batch=order.batch,
+        )
+        return request, source, extra
+
+    def preflight(self, order: RenderOrder) -> Preflight:
+        """Validation, policy flags, cost and budget for ``order``; no network, no writes."""
+        request, source, extra = self._order_request(order)
+        profile = self._core.registry.profile(order.provider)
+        catalog = profile.catalog()
+        problems = list(
+            validate_request(
+                request,
+                catalog,
+                long_durations=profile.long_durations_enabled,
+                source_seconds=source.seconds if source else None,
+                source_extension_count=self._extension_count(source),
+            )
+        )
+        problems += [ValidationProblem("reference", message) for message in extra]
+        if order.variants < 1:
+            problems.append(ValidationProblem("variants", "Ask for at least one variant."))
+        if order.batch and order.operation is not Operation.CREATE:
+            problems.append(
+                ValidationProblem(
+                    "batch", f"Batch only creates new videos; send the {order.operation} alone."
+                )
+            )
+        # Seconds billed: an extension's order carries the new segment only.
+        variants = max(order.variants, 1)
+        per_variant = order_estimate(
+            catalog, model=order.model, size=order.size, seconds=order.seconds, batch=order.batch
+        )
+        batch_total = order_estimate(
+            catalog,
+            model=order.model,
+            size=order.size,
+            seconds=order.seconds,
+            batch=True,
+            variants=variants,
+        )
+        total = per_variant * variants
+        cap, left = budget_left_after(self._core.repo, total)
+        return Preflight(
+            problems=tuple(problems),
+            policy_flags=precheck(order.prompt),
+            estimate_cents=total,
+            batch_estimate_cents=batch_total,
+            per_variant_cents=per_variant,
+            budget_cap_cents=cap,
+            budget_left_after_cents=left,
+        )
+
+    def submit(self, order: RenderOrder) -> list[Job]:
+        """Commit one ``queued_local`` job per variant (nothing is sent here).
+
+        Raises ``UserError`` naming every problem, or ``BudgetExceeded`` with the numbers.
+        """
+        repo = self._core.repo
+        check = self.preflight(order)
+        if check.problems:
+            raise UserError(
+                "Cannot render this yet: "
+                + " ".join(f"{p.field}: {p.message}" for p in check.problems)
+            )
+        if check.policy_flags:
+            raise UserError(
+                "The provider would likely refuse this prompt: "
+                + " ".join(f"“{f.phrase}”: {f.message}" for f in check.policy_flags)
+            )
+        check_budget(repo, check.estimate_cents)
+        request, source, _ = self._order_request(order)
+        reference_sha = (
+            library.sha256_of(Path(order.reference_path)) if order.reference_path else None
+        )
+        seconds = order.seconds
+        if order.operation is Operation.EXTEND and source is not None:
+            seconds = source.seconds + order.seconds  # the job stores the stitched total
+        jobs: list[Job] = []
+        with repo.db.atomic():
+            for index in range(order.variants):
+                fingerprint = request_fingerprint(
+                    request,
+                    provider=order.provider,
+                    reference_sha256=reference_sha,
+                    nonce=f"variant-{index}" if index else "",
+                )
+                jobs.append(
+                    repo.create_job(
+                        provider=order.provider,
+                        fingerprint=fingerprint,
+                        prompt=order.prompt,
+                        model=order.model,
+                        size=order.size,
+                        seconds=seconds,
+                        status=JobStatus.QUEUED_LOCAL,
+                        operation=order.operation,
+                        brief=order.brief,
+                        estimate_cents=check.per_variant_cents,
+                        parent_id=order.parent_id,
+                        lineage_kind=order.lineage_kind,
+                        use_batch=order.batch,
+                        reference_path=order.reference_path,
+                        character_ids=order.character_ids,
+                        source_remote_id=request.source_remote_id,
+                    )
+                )
+        for job in jobs:
+            repo.log_event("job_queued", {"estimate_cents": str(job.estimate_cents)}, job.id)
+            self._core.emit(job, "queued")
+        return jobs
+
+    def request_for(self, job: Job) -> RenderRequest:
+        """The request a queued job sends (its source's remote id, its characters' names)."""
+        names = {c.remote_id: c.name for c in self._core.repo.list_characters(job.provider)}
+        return build_request(job, parent=self._core.source_job(job), characters=names)

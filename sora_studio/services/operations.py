@@ -1,0 +1,138 @@
+"""Renders derived from a job: retry, regenerate, remix, edit, extend and promote.
+
+Each becomes a new order through :class:`sora_studio.services.intake.Intake` (so it is validated,
+priced and budget-checked like any other) and is recorded as a child of the job the person acted
+on, with the lineage kind saying how it was made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from sora_studio.core.errors import UserError
+from sora_studio.core.models import Job, JobStatus, LineageKind, Operation
+from sora_studio.services.download_results import DownloadFlow
+from sora_studio.services.engine_core import EngineCore
+from sora_studio.services.intake import Intake
+from sora_studio.services.orders import RenderOrder
+from sora_studio.services.spend import order_estimate
+
+PRO_MODEL = "sora-2-pro"
+
+
+class Operations:
+    """Lineage operations on existing jobs."""
+
+    def __init__(self, core: EngineCore, intake: Intake, downloads: DownloadFlow) -> None:
+        self._core = core
+        self._intake = intake
+        self._downloads = downloads
+
+    def retry(self, job_id: int) -> Job:
+        """Download again when only the download failed; otherwise queue a new render."""
+        core = self._core
+        job = core.repo.require_job(job_id)
+        if job.status is JobStatus.DOWNLOADING:
+            self._downloads.retry_now(job.id)
+            return core.set(job, "download retried", error_class=None, error_message=None)
+        if job.status is JobStatus.RATE_LIMITED:
+            core.not_before.pop(job.provider, None)
+            return core.set(job, "retried", status=JobStatus.QUEUED_LOCAL)
+        if job.status not in (
+            JobStatus.FAILED,
+            JobStatus.BLOCKED,
+            JobStatus.EXPIRED,
+            JobStatus.CANCELLED,
+        ):
+            raise UserError(
+                f"job {job_id} is {job.status.value}; only failed, blocked, expired or "
+                "cancelled jobs can be retried"
+            )
+        return self._derive(job, LineageKind.RETRY)[0]
+
+    def _derive(self, job: Job, kind: LineageKind, **changes: Any) -> list[Job]:
+        """A new order with ``job``'s recipe, recorded as its child of ``kind``."""
+        source = self._core.source_job(job) if job.operation is not Operation.CREATE else None
+        seconds = job.seconds
+        if job.operation is Operation.EXTEND and source is not None:
+            seconds = job.seconds - source.seconds
+        order = RenderOrder(
+            prompt=job.prompt,
+            model=job.model,
+            size=job.size,
+            seconds=seconds,
+            provider=job.provider,
+            brief=job.brief,
+            batch=job.use_batch,
+            reference_path=job.reference_path,
+            character_ids=job.character_ids,
+            operation=job.operation,
+            parent_id=source.id if source is not None else job.id,
+            lineage_kind=kind,
+        )
+        order = replace(order, **changes)
+        created = self._intake.submit(order)
+        if order.parent_id != job.id:
+            # Keep lineage pointing at the job the person acted on; the source stays on record.
+            created = [self._core.repo.update_job(j.id, parent_id=job.id) for j in created]
+        return created
+
+    def _finished_source(self, job_id: int, what: str) -> Job:
+        job = self._core.repo.require_job(job_id)
+        if job.status is not JobStatus.READY or not job.remote_id:
+            raise UserError(
+                f"job {job_id} is {job.status.value}; a {what} needs a finished, downloaded video"
+            )
+        return job
+
+    def remix(self, job_id: int, prompt: str) -> Job:
+        src = self._finished_source(job_id, "remix")
+        return self._child(src, Operation.REMIX, LineageKind.REMIX, prompt, src.seconds)
+
+    def edit(self, job_id: int, prompt: str) -> Job:
+        src = self._finished_source(job_id, "edit")
+        return self._child(src, Operation.EDIT, LineageKind.EDIT, prompt, src.seconds)
+
+    def extend(self, job_id: int, prompt: str, seconds: int) -> Job:
+        """Add a ``seconds`` segment; the new job's length is the stitched total."""
+        src = self._finished_source(job_id, "extension")
+        return self._child(src, Operation.EXTEND, LineageKind.EXTENSION, prompt, seconds)
+
+    def _child(
+        self, src: Job, operation: Operation, kind: LineageKind, prompt: str, seconds: int
+    ) -> Job:
+        order = RenderOrder(
+            prompt=prompt,
+            model=src.model,
+            size=src.size,
+            seconds=seconds,
+            provider=src.provider,
+            brief=src.brief,
+            operation=operation,
+            parent_id=src.id,
+            lineage_kind=kind,
+        )
+        return self._intake.submit(order)[0]
+
+    def promote(self, job_id: int, size: str) -> Job:
+        """The same recipe on ``sora-2-pro`` at ``size`` (see :meth:`promotion_quote` first)."""
+        job = self._core.repo.require_job(job_id)
+        if job.operation is not Operation.CREATE:
+            raise UserError(
+                f"job {job_id} is a {job.operation.value}; promote the original clip instead"
+            )
+        return self._derive(job, LineageKind.PROMOTION, model=PRO_MODEL, size=size, batch=False)[0]
+
+    def promotion_quote(self, job_id: int, size: str) -> tuple[Decimal, Decimal]:
+        """(what the job cost or will cost, what the pro render would cost), in cents."""
+        job = self._core.repo.require_job(job_id)
+        catalog = self._core.registry.catalog(job.provider)
+        current = job.cost_cents if job.cost_cents is not None else job.estimate_cents
+        pro = order_estimate(catalog, model=PRO_MODEL, size=size, seconds=job.seconds, batch=False)
+        return current, pro
+
+    def regenerate(self, job_id: int) -> Job:
+        """Another take of the same recipe."""
+        return self._derive(self._core.repo.require_job(job_id), LineageKind.REGENERATE)[0]

@@ -1,0 +1,255 @@
+"""Following renders on the provider: poll what is due, apply what it reports, track batches.
+
+One list call per provider covers every running job there (:func:`poller.poll_jobs`); the next
+poll is scheduled from the poll policy, the server's ``openai-poll-after-ms`` hint (a floor) and
+any rate-limit wait. A job that completes gets its actual cost and goes to download; one that
+stops making progress is reported as stalled once; a cancelled one is deleted on the provider as
+soon as it ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from sora_studio.api.errors import classify_video_failure
+from sora_studio.api.remote import PollHints, RemoteVideo
+from sora_studio.core.errors import ProviderError, UserError
+from sora_studio.core.lifecycle import StallDetector, status_from_remote
+from sora_studio.core.models import ErrorClass, Job, JobStatus
+from sora_studio.services.batch import BatchService, BatchStep
+from sora_studio.services.download_results import DownloadFlow
+from sora_studio.services.engine_core import ACTIVE_REMOTE, IDLE_DELAY_S, EngineCore
+from sora_studio.services.poller import poll_jobs
+from sora_studio.services.queue_control import QueueControl
+from sora_studio.services.spend import actual_cost, billable_seconds
+
+log = logging.getLogger("sora_studio.services.engine")
+
+
+class RemoteTracker:
+    """Polls providers and batches; applies remote state to jobs."""
+
+    def __init__(
+        self,
+        core: EngineCore,
+        downloads: DownloadFlow,
+        batches: BatchService,
+        queue: QueueControl,
+        *,
+        stall_threshold_s: float,
+    ) -> None:
+        self._core = core
+        self._downloads = downloads
+        self._batches = batches
+        self._queue = queue
+        self._stall_threshold_s = stall_threshold_s
+        self._stalls: dict[int, StallDetector] = {}
+        self._stall_reported: set[int] = set()
+        self._next_batch_poll_at = 0.0
+
+    # polling -------------------------------------------------------------------------------
+
+    def poll_due(self, now: float) -> int:
+        core = self._core
+        active = [j for j in core.repo.jobs_in_status(*ACTIVE_REMOTE) if j.remote_id]
+        watched = [
+            j
+            for j in core.repo.jobs_in_status(JobStatus.CANCELLED)
+            if j.id in core.pending_delete and j.remote_id
+        ]
+        requests = 0
+        for provider in sorted({j.provider for j in active + watched}):
+            if max(core.next_poll_at.get(provider, now), core.not_before.get(provider, 0.0)) > now:
+                continue
+            group = [j for j in active if j.provider == provider]
+            doomed = [j for j in watched if j.provider == provider]
+            try:
+                client = core.registry.client(provider)
+            except ProviderError as exc:
+                core.note_connection(exc)
+                core.next_poll_at[provider] = now + core.policy.max_interval_s
+                continue
+            outcome = poll_jobs(client, group + doomed)
+            requests += outcome.requests
+            core.note_connection(outcome.error)
+            by_remote = {j.remote_id: j for j in group}
+            for remote_id, video in outcome.videos.items():
+                if remote_id in by_remote:
+                    self.apply_remote(by_remote[remote_id], video, now)
+            for job in doomed:
+                seen = outcome.videos.get(job.remote_id or "")
+                if (seen is not None and seen.is_finished) or job.remote_id in outcome.missing:
+                    with contextlib.suppress(UserError):
+                        self._queue.delete_remote(job)
+            for remote_id in outcome.missing:
+                if remote_id in by_remote:
+                    core.set(
+                        by_remote[remote_id],
+                        "lost",
+                        status=JobStatus.FAILED,
+                        error_class=ErrorClass.NOT_FOUND,
+                        error_message=(
+                            "The provider no longer knows this job (it may have been deleted "
+                            "elsewhere). Retry it to render it again."
+                        ),
+                    )
+            self._schedule_poll(provider, group, outcome.hints, outcome.error, now)
+        return requests
+
+    def _schedule_poll(
+        self,
+        provider: str,
+        jobs: list[Job],
+        hints: PollHints | None,
+        error: ProviderError | None,
+        now: float,
+    ) -> None:
+        policy = self._core.policy
+        youngest = max((j.submitted_at or j.created_at for j in jobs), default=now)
+        retry_after = error.retry_after_s if error is not None else None
+        if error is not None and retry_after is None:
+            retry_after = policy.base_interval_s * 2
+        own = policy.next_delay_s(
+            elapsed_s=now - youngest,
+            retry_after_s=retry_after,
+            ratelimit_remaining=hints.ratelimit_remaining if hints else None,
+            ratelimit_reset_s=hints.ratelimit_reset_s if hints else None,
+        )
+        # openai-poll-after-ms is honoured as a floor: never sooner than the server asks, and
+        # with many jobs in one list call there is no reason to ask more often than our base.
+        hinted = policy.next_delay_s(
+            elapsed_s=now - youngest,
+            server_hint_ms=hints.poll_after_ms if hints else None,
+            retry_after_s=retry_after,
+        )
+        self._core.next_poll_at[provider] = now + max(own, hinted)
+        if error is not None and error.error_class is ErrorClass.RATE_LIMITED:
+            self._core.not_before[provider] = now + (retry_after or 0.0)
+
+    def apply_remote(self, job: Job, video: RemoteVideo, now: float) -> None:
+        """Move ``job`` to what the provider says about it."""
+        try:
+            target = status_from_remote(video.status, video.error_code)
+        except ValueError as exc:
+            log.warning("job %s: %s", job.id, exc)
+            return
+        if target in ACTIVE_REMOTE:
+            self._observe_progress(job, video, target, now)
+        elif target is JobStatus.DOWNLOADING:
+            self._completed(job, video, now)
+        elif target in (JobStatus.FAILED, JobStatus.BLOCKED):
+            error_class, message = classify_video_failure(video.error_code, video.error_message)
+            if target is JobStatus.BLOCKED:
+                error_class = ErrorClass.POLICY_BLOCKED
+            self._core.set(
+                job,
+                "blocked" if target is JobStatus.BLOCKED else "failed",
+                status=target,
+                error_class=error_class,
+                error_message=message[:1].upper() + message[1:] + ".",
+                completed_at=float(video.completed_at) if video.completed_at else now,
+            )
+            self._forget(job.id)
+        else:
+            self._core.set(job, target.value, status=target)
+            self._forget(job.id)
+
+    def _observe_progress(
+        self, job: Job, video: RemoteVideo, target: JobStatus, now: float
+    ) -> None:
+        detector = self._stalls.setdefault(
+            job.id,
+            StallDetector(
+                threshold_s=self._stall_threshold_s,
+                near_done_threshold_s=min(self._stall_threshold_s, 300.0),
+            ),
+        )
+        detector.observe(video.progress, now)
+        changes: dict[str, Any] = {}
+        if target is not job.status:
+            changes["status"] = target
+        if video.progress != job.progress:
+            changes["progress"] = video.progress
+            changes["last_progress_at"] = now
+        if detector.is_stalled(now):
+            if job.id not in self._stall_reported:
+                self._stall_reported.add(job.id)
+                minutes = detector.stalled_for_s(now) / 60
+                message = (
+                    f"No progress for {minutes:.0f} min at {video.progress} %: the provider may be "
+                    "stuck. Keep waiting, or cancel and retry it."
+                )
+                self._core.stalled_now.append((job.id, message))
+                self._core.repo.log_event("stalled", {"progress": video.progress}, job.id)
+                changes.update(error_class=ErrorClass.STALLED, error_message=message)
+        elif job.id in self._stall_reported:
+            self._stall_reported.discard(job.id)
+            changes.update(error_class=None, error_message=None)
+        if changes:
+            self._core.set(job, "progress", **changes)
+
+    def _completed(self, job: Job, video: RemoteVideo, now: float) -> None:
+        core = self._core
+        source = core.source_job(job)
+        total = video.seconds or job.seconds
+        billed = billable_seconds(job.operation, total, source.seconds if source else None)
+        cost = actual_cost(core.registry.catalog(job.provider), job, billed)
+        job = core.set(
+            job,
+            "rendered",
+            status=JobStatus.DOWNLOADING,
+            progress=100,
+            seconds=total,
+            cost_cents=cost,
+            error_class=None,
+            error_message=None,
+            completed_at=float(video.completed_at) if video.completed_at else now,
+            expires_at=float(video.expires_at) if video.expires_at else None,
+        )
+        self._stalls.pop(job.id, None)
+        self._downloads.due_now(job, now)
+
+    def _forget(self, job_id: int) -> None:
+        self._stalls.pop(job_id, None)
+        self._stall_reported.discard(job_id)
+
+    def attach_found(self, job: Job, video: RemoteVideo, now: float) -> None:
+        """A send we were unsure of turned up on the provider: record it and follow it."""
+        core = self._core
+        job = core.repo.attach_remote_id(job.id, video.id)
+        core.repo.log_event("submit_reconciled", {"remote_id": video.id}, job.id)
+        if video.is_finished:
+            self.apply_remote(job, video, now)
+        else:
+            core.set(
+                job,
+                "found on the provider",
+                status=JobStatus.IN_PROGRESS if video.status == "in_progress" else JobStatus.QUEUED,
+                progress=video.progress,
+                error_class=None,
+                error_message=None,
+                last_progress_at=now,
+            )
+            core.next_poll_at.setdefault(job.provider, now)
+
+    # batches -------------------------------------------------------------------------------
+
+    def poll_batches(self, now: float) -> int:
+        if now < self._next_batch_poll_at:
+            return 0
+        step = self._batches.poll()
+        self._next_batch_poll_at = now + (
+            self._core.policy.base_interval_s if step.requests else IDLE_DELAY_S
+        )
+        return self.apply_batch_step(step)
+
+    def apply_batch_step(self, step: BatchStep) -> int:
+        for job in step.updated:
+            self._core.emit(job, "batch")
+        for job, video in step.videos:
+            self.attach_found(job, video, self._core.clock())
+        if step.requests:
+            self._core.note_connection(step.error)
+        return step.requests
