@@ -1,0 +1,466 @@
+"""The composition root of the desk: the one place where the pieces are made and connected.
+
+``run_desk(args)`` (called by ``cli.py`` when no sub-command is given) resolves the library's
+folders, opens the GUI thread's read-only view of the database, builds the panels and the main
+window and shows it at once. Only then, off the GUI thread, does it start what is slow: the
+built-in emulator when no provider is configured, and the job engine (whose import pulls in the
+``openai`` SDK). When those are up, a PollWorker on its own QThread drives the engine and the
+window is attached to it. Everything is passed through constructors; nothing is global.
+
+Threads: the GUI thread owns the windows and the reader ``Repository``; a short-lived Python
+thread starts the emulator and warms the engine's imports; the poll thread owns the engine and the
+only writing connection; the emulator serves from its own thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+from sora_studio.api.provider import EMULATOR_PROFILE
+from sora_studio.paths import AppPaths, resolve_paths
+from sora_studio.services.spend import BUDGET_SETTING, parse_cents
+from sora_studio.storage.db import open_db
+from sora_studio.storage.repository import Repository
+from sora_studio.ui.layout_state import LayoutState
+from sora_studio.ui.main_window import MainWindow
+from sora_studio.ui.prompt_panel import BuilderEnvironment, PromptPanel
+from sora_studio.ui.queue.model import QueueModel
+from sora_studio.ui.queue.thumbnails import ThumbnailCache
+from sora_studio.ui.queue_panel import QueuePanel
+from sora_studio.ui.settings.profiles import (
+    default_profile_name,
+    library_root,
+    profile_named,
+    theme_mode,
+)
+from sora_studio.ui.theme import ThemeController
+
+log = logging.getLogger(__name__)
+
+QUEUE_ROWS_LOADED = 2000  # the most recent jobs shown at start; older ones live in the grid
+SHUTDOWN_WAIT_MS = 10_000
+GUI_SWITCH_INTERVAL_S = 0.001
+SIGNAL_POLL_MS = 250
+PAUSED_SETTING = "queue_paused"  # written by the engine; read here to show the pause state
+
+
+@dataclass
+class DeskOptions:
+    """Knobs for tests and benchmarks; the defaults are what a person running the desk gets."""
+
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    emulator_settings: Any = None  # emulator.faults.EmulatorSettings, e.g. min_job_seconds
+    poll_interval_s: float | None = None  # the engine's base poll interval (None: its default)
+    start_engine: bool = True
+    # Run the built-in emulator in a child process instead of in this one. Its renders then
+    # never compete with the GUI thread for Python's GIL (see bench_gui_stall.py).
+    emulator_process: bool = False
+    provider_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # by profile name
+    remember_layout: bool = True
+
+
+class EmulatorProcess:
+    """The built-in emulator as a child process (``sora-studio emulator --port 0``).
+
+    Same interface as ``EmulatorServer`` for the desk: ``start()`` returns the base URL once the
+    child listens, ``stop()`` ends it (SIGTERM, then kill after a grace period).
+    """
+
+    START_TIMEOUT_S = 30.0
+    STOP_TIMEOUT_S = 10.0
+
+    def __init__(self, data_dir: Path, settings: Any = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.settings = settings
+        self._proc: subprocess.Popen[str] | None = None
+
+    def _flags(self) -> list[str]:
+        if self.settings is None:
+            return []
+        defaults = type(self.settings)().to_dict()
+        flags: list[str] = []
+        for name, value in self.settings.to_dict().items():
+            if value != defaults.get(name) and isinstance(value, (int, float)):
+                flags += [f"--{name.replace('_', '-')}", str(value)]
+        return flags
+
+    def start(self) -> str:
+        command = [
+            sys.executable,
+            "-m",
+            "sora_studio",
+            "emulator",
+            "--port",
+            "0",
+            "--data-dir",
+            str(self.data_dir),
+            *self._flags(),
+        ]
+        self._proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        assert self._proc.stdout is not None
+        deadline = time.monotonic() + self.START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            line = self._proc.stdout.readline()
+            if not line:
+                break
+            match = re.search(r"listening on (\S+)", line)
+            if match:
+                return match.group(1)
+        self.stop()
+        raise RuntimeError("the built-in emulator process did not start; see its log")
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(self.STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(self.STOP_TIMEOUT_S)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+class ProviderModerator:
+    """The builder's moderation check against the active provider's ``/v1/moderations``.
+
+    Called on a pool thread (never the GUI thread). The SDK client is built on first use and
+    reused; a provider without the endpoint, a missing key or an outage all answer None, because
+    moderation is advisory and must never stop rendering by itself.
+    """
+
+    def __init__(self, profile: Any, env: Mapping[str, str]) -> None:
+        self._profile = profile
+        self._env = env
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> tuple[bool, list[str]] | None:
+        from sora_studio.api.provider import resolve_api_key
+        from sora_studio.api.videos import VideosClient
+        from sora_studio.core.errors import ProviderError, UserError
+
+        if self._profile.retired or self._profile.base_url is None:
+            return None
+        with self._lock:
+            if self._client is None:
+                key = resolve_api_key(self._profile, self._env)
+                if key is None:
+                    return None
+                self._client = VideosClient(self._profile, api_key=key)
+            client = self._client
+        try:
+            result: tuple[bool, list[str]] | None = client.moderate(text)
+        except (ProviderError, UserError, OSError):
+            return None
+        return result
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+
+class _Starter(QObject):
+    """Hands the background start-up's outcome to the GUI thread (queued signals)."""
+
+    ready = Signal(str)  # emulator base URL ("" when a remote provider is used)
+    failed = Signal(str)
+
+
+class Desk(QObject):
+    """Everything the desk is made of. Built on the GUI thread by :func:`build_desk`."""
+
+    engine_attached = Signal(object)  # the PollWorker, once the engine runs
+
+    def __init__(self, app: QApplication, paths: AppPaths, options: DeskOptions) -> None:
+        super().__init__()
+        self.app = app
+        self.paths = paths.ensure()
+        self.options = options
+        self.reader = Repository(open_db(paths.database))
+        self.theme = ThemeController(app, theme_mode(self.reader))
+        self.library_root = library_root(self.reader, paths.library)
+        self.provider_name = default_profile_name(self.reader, options.env)
+        profile = profile_named(self.reader, options.env, self.provider_name)
+        # Parented to the desk so Qt, not Python's garbage collector (which may run on any
+        # thread), decides when they die: see shutdown().
+        self.thumbnails = ThumbnailCache(self.library_root, parent=self)
+        self.queue_model = QueueModel(self.thumbnails, parent=self)
+        self.queue_model.set_jobs(
+            self.reader.list_jobs(limit=QUEUE_ROWS_LOADED, order="created_at DESC")
+        )
+        self.prompt_panel = PromptPanel(self._environment(profile), self.reader)
+        self.queue_panel = QueuePanel(self.queue_model, self.library_root)
+        self.queue_panel.set_paused(bool(self.reader.get_setting(PAUSED_SETTING, False)))
+        self.window = MainWindow(
+            self.prompt_panel,
+            self.queue_panel,
+            layout_state=LayoutState(paths.data) if options.remember_layout else None,
+            spend_source=self.spend,
+        )
+        self.window.settings_requested.connect(self.open_settings)
+        self.emulator: Any = None
+        self.emulator_url = ""
+        self.moderator: ProviderModerator | None = None
+        self.poll_thread: QThread | None = None
+        self.worker: Any = None
+        self._starter = _Starter()
+        self._starter.ready.connect(self._start_engine)
+        self._starter.failed.connect(self._start_failed)
+        self._start_thread: threading.Thread | None = None
+        self.prompt_panel.set_engine_ready(False, "Starting the render engine…")
+        self.window.status.set_provider(self.provider_name, None, "starting")
+
+    # --- reading for the GUI ---------------------------------------------------------------
+
+    def _environment(self, profile: Any) -> BuilderEnvironment:
+        return BuilderEnvironment(
+            provider=profile.name,
+            catalog=profile.catalog(),
+            long_durations=profile.long_durations_enabled,
+            references_dir=self.paths.data / "references",
+            characters=tuple(self.reader.list_characters(profile.name)),
+        )
+
+    def spend(self) -> tuple[Decimal | None, Decimal]:
+        """Budget cap and committed spend, from the GUI's reader connection."""
+        value = self.reader.get_setting(BUDGET_SETTING)
+        cap = parse_cents(None if value is None else str(value))
+        return cap, self.reader.committed_cents()
+
+    def reload_settings(self) -> None:
+        """Apply changed settings: theme, provider choices, budget."""
+        self.theme.set_mode(theme_mode(self.reader))
+        self.provider_name = default_profile_name(self.reader, self.options.env)
+        profile = profile_named(
+            self.reader, self.options.env, self.provider_name, self.emulator_url or None
+        )
+        self.prompt_panel.set_environment(self._environment(profile))
+        if self.worker is not None:
+            self._install_moderator()
+        self.window.refresh_spend()
+
+    def open_settings(self) -> None:
+        from sora_studio.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(
+            self.reader,
+            env=self.options.env,
+            library_default=self.paths.library,
+            emulator_base_url=self.emulator_url or None,
+            parent=self.window,
+        )
+        if dialog.exec():
+            self.reload_settings()
+
+    # --- start-up off the GUI thread -------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the emulator (if it is the provider) and warm the engine, off the GUI thread."""
+        if not self.options.start_engine or self._start_thread is not None:
+            return
+        use_emulator = self.provider_name == EMULATOR_PROFILE
+        self._start_thread = threading.Thread(
+            target=self._background_start, args=(use_emulator,), name="desk-start", daemon=True
+        )
+        self._start_thread.start()
+
+    def _background_start(self, use_emulator: bool) -> None:
+        try:
+            # Imported here so the openai SDK and the media stack load off the GUI thread.
+            import sora_studio.ui.workers.poll_worker  # noqa: F401
+
+            url = ""
+            if use_emulator and self.options.emulator_process:
+                self.emulator = EmulatorProcess(
+                    self.paths.emulator_data, self.options.emulator_settings
+                )
+                url = self.emulator.start()
+            elif use_emulator:
+                from sora_studio.emulator.server import EmulatorServer
+
+                self.emulator = EmulatorServer(
+                    self.paths.emulator_data, self.options.emulator_settings
+                )
+                url = self.emulator.start()
+        except Exception as exc:  # reported in the window; the desk stays usable for review
+            log.exception("start-up failed")
+            self._starter.failed.emit(f"The render engine could not start: {exc}")
+            return
+        self._starter.ready.emit(url)
+
+    def _engine_factory(self) -> Any:
+        """Builds the engine on the poll thread (its connection must belong to that thread)."""
+        from sora_studio.core.lifecycle import PollPolicy
+        from sora_studio.services.engine import JobEngine
+        from sora_studio.services.providers import ProviderRegistry
+
+        repo = Repository(open_db(self.paths.database))
+        registry = ProviderRegistry(
+            repo,
+            env=self.options.env,
+            emulator_base_url=self.emulator_url or None,
+            overrides=self.options.provider_overrides or None,
+        )
+        policy = None
+        if self.options.poll_interval_s is not None:
+            interval = self.options.poll_interval_s
+            policy = PollPolicy(base_interval_s=interval, min_interval_s=min(0.05, interval))
+        return JobEngine(repo, registry, self.library_root, policy=policy)
+
+    def _start_engine(self, emulator_url: str) -> None:
+        from sora_studio.ui.workers.poll_worker import start_poll_thread
+
+        self.emulator_url = emulator_url
+        self.poll_thread, self.worker = start_poll_thread(self._engine_factory)
+        self.window.attach_worker(self.worker)
+        self.worker.action_failed.connect(
+            lambda message: self.window.status.showMessage(message, 10000)
+        )
+        self._install_moderator()
+        self.prompt_panel.set_engine_ready(True)
+        self.window.status.set_provider(self.provider_name, True, emulator_url or "configured")
+        self.engine_attached.emit(self.worker)
+
+    def on_review_action(self, kind: str, job_id: int) -> None:
+        """Actions the review grid asks for that need the engine or a confirmation."""
+        job = self.queue_model.job(job_id) or self.reader.get_job(job_id)
+        if job is None:
+            return
+        if kind == "delete":
+            from sora_studio.ui.queue.actions import QueueAction
+
+            self.queue_panel.trigger(QueueAction.DELETE, job)
+        elif kind == "regenerate" and self.worker is not None:
+            self.window.regenerate_job.emit(job_id)
+
+    def _install_moderator(self) -> None:
+        """Check prompts with the active provider's moderation endpoint (off the GUI thread)."""
+        if self.moderator is not None:
+            self.moderator.close()
+        profile = profile_named(
+            self.reader, self.options.env, self.provider_name, self.emulator_url or None
+        )
+        self.moderator = ProviderModerator(profile, self.options.env)
+        self.prompt_panel.moderator = self.moderator
+
+    def _start_failed(self, message: str) -> None:
+        self.window.status.set_provider(self.provider_name, False, message)
+        self.window.status.showMessage(message)
+        self.prompt_panel.set_engine_ready(False, message)
+
+    # --- shutdown --------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop the poll thread, the emulator and background work, then close the reader."""
+        self.window.detach()
+        if self._start_thread is not None:
+            self._start_thread.join(15)
+            self._start_thread = None
+        if self.poll_thread is not None and self.worker is not None:
+            from sora_studio.ui.workers.poll_worker import stop_poll_thread
+
+            if not stop_poll_thread(self.poll_thread, self.worker, SHUTDOWN_WAIT_MS):
+                log.warning("the poll thread did not stop within %s ms", SHUTDOWN_WAIT_MS)
+            self.poll_thread = None
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
+        review_shutdown = getattr(self.window.review_widget, "shutdown", None)
+        if callable(review_shutdown):
+            review_shutdown()
+        self.prompt_panel.shutdown()
+        if self.moderator is not None:
+            self.moderator.close()
+            self.moderator = None
+        self.thumbnails.shutdown()
+        self.reader.close()
+        # Destroy the widgets and timers on the GUI thread now. Left to Python's cyclic garbage
+        # collector they could be destroyed on a worker thread, which Qt does not survive.
+        self.window.close()
+        self.window.deleteLater()
+        self.deleteLater()
+
+
+def build_desk(app: QApplication, paths: AppPaths, options: DeskOptions | None = None) -> Desk:
+    """Make every piece of the desk (nothing started yet; call ``start()`` after showing)."""
+    # PySide6 releases the GIL around every Qt call, so each slot re-acquires it many times; with
+    # the engine, downloads and the in-process emulator busy, the default 5 ms switch interval
+    # made each re-acquire wait up to 5 ms. 1 ms keeps the GUI thread's share of the GIL prompt.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+    return Desk(app, paths, options or DeskOptions())
+
+
+def attach_review(desk: Desk) -> QWidget | None:
+    """Put the review grid in the centre; None (empty state kept) if it cannot be built."""
+    try:
+        from sora_studio.ui.review.review_panel import ReviewPanel
+    except ImportError:
+        log.exception("the review grid is unavailable; keeping the empty centre")
+        return None
+    database = desk.paths.database
+
+    def open_reader() -> Repository:
+        return Repository(open_db(database))
+
+    panel = ReviewPanel(open_reader, desk.library_root, desk.window)
+    desk.window.set_review_widget(panel)
+    panel.status_message.connect(lambda text: desk.window.status.showMessage(text, 8000))
+    panel.action_requested.connect(desk.on_review_action)
+    return panel
+
+
+def run_desk(args: argparse.Namespace) -> int:
+    """Open the desk; returns the exit status when the window closes."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("Sora Studio")
+    app.setOrganizationName("sora-studio")
+    app.setDesktopFileName("sora-studio")
+    paths = resolve_paths(getattr(args, "data_dir", None))
+    desk = build_desk(app, paths)
+    attach_review(desk)
+    desk.window.show()
+    desk.start()
+    _quit_on_signals(app)
+    try:
+        return int(app.exec())
+    finally:
+        desk.shutdown()
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C or SIGTERM closes the desk cleanly (engine stopped, files never half-written).
+
+    Python runs signal handlers only between bytecodes, and the Qt event loop is C++; a small
+    idle timer hands control back to Python often enough for the handler to run promptly.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: app.quit())
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(SIGNAL_POLL_MS)

@@ -1,0 +1,374 @@
+"""The desk's main window: builder (left dock), review area (centre), queue (bottom dock), status.
+
+Lives on the GUI thread and talks to the engine only through the PollWorker: user actions become
+this window's signals (``submit_order``, ``cancel_job``…), which ``attach_worker`` connects to the
+worker's slots; since the worker lives on its own thread, Qt delivers them as queued calls. The
+worker's ``job_updated`` feeds the queue model (one ``dataChanged`` per job), the review widget
+and notifications. Panels arrive through the constructor; the window makes none of its
+collaborators itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sora_studio.core.models import Job
+from sora_studio.services.orders import RenderOrder
+from sora_studio.ui.icons import app_icon, make_icon
+from sora_studio.ui.layout_state import LayoutState
+from sora_studio.ui.notifications import Notifier
+from sora_studio.ui.prompt_panel import PromptPanel
+from sora_studio.ui.queue.model import RUNNING, WAITING
+from sora_studio.ui.queue_panel import QueuePanel
+from sora_studio.ui.shortcuts_overlay import ShortcutsOverlay
+from sora_studio.ui.status_bar import StudioStatusBar
+
+SPEND_REFRESH_MS = 1000
+PROMPT_DOCK_WIDTH = 450
+QUEUE_DOCK_HEIGHT = 280
+# (cap, committed) in cents, read from the GUI thread's read-only repository.
+SpendSource = Callable[[], "tuple[Decimal | None, Decimal]"]
+
+
+class EmptyReview(QWidget):
+    """The centre of the desk until the review grid arrives: what to do first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        title = QLabel("No clips yet — write a prompt on the left and press Render")
+        title.setProperty("role", "empty-title")
+        title.setWordWrap(True)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        body = QLabel(
+            "1. Describe the shot in the brief (subject, setting, camera…) or switch to Free "
+            "text.\n"
+            "2. Pick a model, size and length; the cost shows before you spend anything.\n"
+            "3. Press Render (Ctrl+Enter). Progress appears in the queue below, and finished "
+            "clips land here for review.\n\n"
+            "Press ? for every keyboard shortcut."
+        )
+        body.setProperty("role", "empty-body")
+        body.setWordWrap(True)
+        body.setMaximumWidth(560)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(16)
+        layout.addWidget(body, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)
+
+
+class MainWindow(QMainWindow):
+    """The one window of the desk."""
+
+    # Queued to the PollWorker by attach_worker.
+    submit_order = Signal(object)  # RenderOrder
+    cancel_job = Signal(int)
+    retry_job = Signal(int)
+    delete_job = Signal(int, bool)
+    reorder_job = Signal(int, int)
+    regenerate_job = Signal(int)
+    pause_queue = Signal()
+    resume_queue = Signal()
+    # For the composition root.
+    settings_requested = Signal()
+    closing = Signal()
+
+    def __init__(
+        self,
+        prompt_panel: PromptPanel,
+        queue_panel: QueuePanel,
+        *,
+        layout_state: LayoutState | None = None,
+        spend_source: SpendSource | None = None,
+        notifier_factory: Callable[[QWidget], Notifier] = Notifier,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sora Studio")
+        self.setWindowIcon(app_icon())
+        self.setObjectName("mainWindow")
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        self.prompt_panel = prompt_panel
+        self.queue_panel = queue_panel
+        self.layout_state = layout_state
+        self._spend_source = spend_source
+        self._worker: QObject | None = None
+        self.review_widget: QWidget = EmptyReview()
+        self.setCentralWidget(self.review_widget)
+
+        self.prompt_dock = QDockWidget("Prompt builder", self)
+        self.prompt_dock.setObjectName("promptDock")
+        self.prompt_dock.setWidget(prompt_panel)
+        self.prompt_dock.setMinimumWidth(400)
+        # The builder runs the full height; the queue sits under the review area only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.prompt_dock)
+        self.queue_dock = QDockWidget("Render queue", self)
+        self.queue_dock.setObjectName("queueDock")
+        self.queue_dock.setWidget(queue_panel)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
+        self.resizeDocks([self.prompt_dock], [PROMPT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.queue_dock], [QUEUE_DOCK_HEIGHT], Qt.Orientation.Vertical)
+
+        self.status = StudioStatusBar(self)
+        self.setStatusBar(self.status)
+        self.overlay = ShortcutsOverlay(self)
+        self.notifier = notifier_factory(self)
+
+        self._spend_timer = QTimer(self)
+        self._spend_timer.setSingleShot(True)
+        self._spend_timer.setInterval(SPEND_REFRESH_MS)
+        self._spend_timer.timeout.connect(self.refresh_spend)
+
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_menus()
+
+        prompt_panel.render_requested.connect(self._on_render_requested)
+        queue_panel.cancel_requested.connect(self.cancel_job)
+        queue_panel.retry_requested.connect(self.retry_job)
+        queue_panel.delete_requested.connect(self.delete_job)
+        queue_panel.reorder_requested.connect(self.reorder_job)
+        queue_panel.pause_toggled.connect(self._on_pause_toggled)
+        queue_panel.model.job_status_changed.connect(self._on_status_changed)
+        queue_panel.model.rowsInserted.connect(self._update_in_flight)
+        queue_panel.model.rowsRemoved.connect(self._update_in_flight)
+        queue_panel.model.modelReset.connect(self._update_in_flight)
+
+        if layout_state is None or not layout_state.restore(self):
+            self.resize(1440, 900)
+        self._update_in_flight()
+        self.refresh_spend()
+
+    # --- menus -----------------------------------------------------------------------------
+
+    def _action(
+        self,
+        name: str,
+        text: str,
+        slot: Callable[..., Any],
+        *,
+        shortcut: str | None = None,
+        icon: str | None = None,
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if icon:
+            action.setIcon(make_icon(icon))
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(
+            self._action(
+                "settings",
+                "Settings…",
+                self.settings_requested.emit,
+                shortcut="Ctrl+,",
+                icon="settings",
+                tip="Providers, keys, budget, library folder and theme",
+            )
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action("quit", "Quit", self.close, shortcut="Ctrl+Q", icon="quit")
+        )
+
+        render_menu = bar.addMenu("&Render")
+        render_menu.addAction(self.prompt_panel.render_action)
+        render_menu.addAction(
+            self._action(
+                "focus_prompt",
+                "Focus prompt builder",
+                self.focus_prompt,
+                shortcut="Ctrl+L",
+                tip="Jump to the brief's first field",
+            )
+        )
+        render_menu.addSeparator()
+        pause = self._action(
+            "pause",
+            "Pause queue",
+            self.queue_panel.pause_button.toggle,
+            shortcut="Ctrl+Shift+P",
+            icon="pause",
+            tip="Hold renders that have not been sent yet",
+        )
+        render_menu.addAction(pause)
+
+        queue_menu = bar.addMenu("&Queue")
+        for action in self.queue_panel.actions.values():
+            queue_menu.addAction(action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.prompt_dock.toggleViewAction())
+        view_menu.addAction(self.queue_dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addAction(
+            self._action(
+                "reset_layout", "Reset layout", self.reset_layout, tip="Put every panel back"
+            )
+        )
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(
+            self._action(
+                "shortcuts",
+                "Keyboard shortcuts",
+                self.overlay.toggle,
+                shortcut="?",
+                icon="keyboard",
+                tip="Show every shortcut (?)",
+            )
+        )
+        help_menu.addAction(
+            self._action("about", "About Sora Studio", self.show_about, icon="help")
+        )
+
+    # --- worker wiring ---------------------------------------------------------------------
+
+    def attach_worker(self, worker: Any) -> None:
+        """Connect to a PollWorker living on its own thread (signals cross as queued calls)."""
+        self._worker = worker
+        self.submit_order.connect(worker.submit)
+        self.cancel_job.connect(worker.cancel)
+        self.retry_job.connect(worker.retry)
+        self.delete_job.connect(worker.delete)
+        self.reorder_job.connect(worker.reorder)
+        self.regenerate_job.connect(worker.regenerate)
+        self.pause_queue.connect(worker.pause)
+        self.resume_queue.connect(worker.resume)
+        worker.job_updated.connect(self.on_job_updated)
+        worker.jobs_submitted.connect(self._on_jobs_submitted)
+        worker.submit_failed.connect(self.on_submit_failed)
+        worker.connection_changed.connect(self.on_connection_changed)
+        stall = getattr(worker, "stall_detected", None)
+        if stall is not None:
+            stall.connect(self._on_stall)
+
+    def set_review_widget(self, widget: QWidget) -> None:
+        """Swap the centre for the review grid; it gets job updates if it has ``on_job_updated``."""
+        old = self.review_widget
+        self.review_widget = widget
+        self.setCentralWidget(widget)
+        old.deleteLater()
+
+    # --- slots -----------------------------------------------------------------------------
+
+    def on_job_updated(self, job: Job) -> None:
+        self.queue_panel.model.upsert(job)
+        slot = getattr(self.review_widget, "on_job_updated", None)
+        if callable(slot):
+            slot(job)
+        self._spend_timer.start()
+
+    def on_submit_failed(self, message: str) -> None:
+        self.status.showMessage(message, 15000)
+        QMessageBox.warning(self, "Render not sent", message)
+
+    def on_connection_changed(self, ok: bool, detail: str) -> None:
+        provider = self.prompt_panel.environment.provider
+        self.status.set_provider(provider, ok, detail)
+        if not ok:
+            # Renders still queue locally and go out when the provider is back.
+            self.status.showMessage(f"{provider}: {detail}", 10000)
+
+    def _on_jobs_submitted(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.queue_panel.model.upsert(job)
+        if jobs:
+            noun = "render" if len(jobs) == 1 else "renders"
+            self.status.showMessage(f"Queued {len(jobs)} {noun}", 5000)
+        self._spend_timer.start()
+
+    def _on_stall(self, job_id: int, message: str) -> None:
+        self.status.showMessage(f"Render #{job_id}: {message}", 15000)
+
+    def _on_render_requested(self, order: RenderOrder) -> None:
+        self.submit_order.emit(order)
+        self.status.showMessage("Sending…", 3000)
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        (self.pause_queue if paused else self.resume_queue).emit()
+        action = self.actions_by_name["pause"]
+        action.setText("Resume queue" if paused else "Pause queue")
+        action.setIcon(make_icon("resume" if paused else "pause"))
+        self.status.showMessage("Queue paused" if paused else "Queue resumed", 4000)
+
+    def _on_status_changed(self, job: Job, previous: object) -> None:
+        self._update_in_flight()
+        self.notifier.job_changed(job, previous)  # type: ignore[arg-type]
+
+    def _update_in_flight(self, *_args: object) -> None:
+        self.status.set_in_flight(self.queue_panel.model.count_in(RUNNING | WAITING))
+
+    def refresh_spend(self) -> None:
+        """Re-read cap and committed spend (a small indexed query on the read-only connection)."""
+        if self._spend_source is None:
+            return
+        cap, committed = self._spend_source()
+        self.status.set_spend(committed, cap)
+        self.prompt_panel.set_budget(cap, committed)
+
+    def detach(self) -> None:
+        """Stop reading the database (the desk is shutting down; the reader is about to close)."""
+        self._spend_timer.stop()
+        self._spend_source = None
+
+    def focus_prompt(self) -> None:
+        self.prompt_dock.show()
+        self.prompt_dock.raise_()
+        first = self.prompt_panel.brief_form.fields["subject"]
+        (first if first.isVisible() else self.prompt_panel.prompt_edit).setFocus()
+
+    def reset_layout(self) -> None:
+        for dock, area in (
+            (self.prompt_dock, Qt.DockWidgetArea.LeftDockWidgetArea),
+            (self.queue_dock, Qt.DockWidgetArea.BottomDockWidgetArea),
+        ):
+            dock.setFloating(False)
+            self.addDockWidget(area, dock)
+            dock.show()
+        self.resizeDocks([self.prompt_dock], [PROMPT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.queue_dock], [QUEUE_DOCK_HEIGHT], Qt.Orientation.Vertical)
+
+    def show_about(self) -> None:
+        from sora_studio import __version__
+
+        QMessageBox.about(
+            self,
+            "About Sora Studio",
+            f"<b>Sora Studio {__version__}</b><p>A review desk for AI-generated video on any "
+            "/v1/videos-compatible provider. Note: OpenAI retired Sora 2 video generation on "
+            "2026-09-24; use the built-in emulator or a compatible gateway.</p>",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.layout_state is not None:
+            self.layout_state.save(self)
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The render queue panel's pieces: table model, progress delegate, filter proxy, actions."""

@@ -1,0 +1,1 @@
+"""Desk settings: provider profiles as the GUI sees them, and the settings dialog's pages."""

@@ -1,0 +1,168 @@
+"""Screenshots of the desk for people to judge: empty, a busy queue, and a builder full of problems.
+
+Run with ``QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/make_screenshots.py [OUT_DIR]``
+(default ``screenshots/``, which git ignores). It drives the real desk against the built-in
+emulator with a few injected failures, so every state in the pictures is one the engine really
+reached. Not a test: pytest does not collect it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("OPENAI_API_KEY", None)
+os.environ.pop("OPENAI_BASE_URL", None)
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication
+
+from sora_studio.app import Desk, DeskOptions, attach_review, build_desk
+from sora_studio.emulator.faults import EmulatorSettings
+from sora_studio.paths import resolve_paths
+from sora_studio.services.orders import RenderOrder
+
+SIZE = (1440, 900)
+ORDERS = (
+    ("A paper boat drifting down a rain-soaked street at dusk, low angle", "sora-2", "1280x720", 4),
+    (
+        "Slow dolly through a greenhouse full of hanging ferns, morning mist",
+        "sora-2",
+        "720x1280",
+        4,
+    ),
+    ("Aerial shot of a lighthouse in a storm, waves breaking", "sora-2-pro", "1280x720", 4),
+    ("A red kite over sand dunes at golden hour, handheld", "sora-2", "1280x720", 8),
+    ("Close-up of hands kneading bread dough, flour in the air", "sora-2", "1280x720", 4),
+    ("A tram crossing a bridge at night, neon reflections", "sora-2-pro", "1792x1024", 4),
+    ("Macro of dew drops sliding down a spider web", "sora-2", "720x1280", 4),
+    ("Timelapse of clouds rolling over a mountain ridge", "sora-2", "1280x720", 12),
+    ("An astronaut tending tomatoes in a lunar greenhouse", "sora-2-pro", "1920x1080", 8),
+    ("Street market at dawn, vendors setting up stalls", "sora-2", "1280x720", 4),
+    ("Origami crane unfolding itself on a desk", "sora-2", "1280x720", 4),
+    ("A cat watching snowfall through a frosty window", "sora-2", "720x1280", 8),
+)
+
+
+def wait(app: QApplication, seconds: float, until: object = None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if callable(until) and until():
+            return
+        time.sleep(0.02)
+
+
+def shoot(desk: Desk, out: Path, name: str) -> Path:
+    desk.window.repaint()
+    path = out / name
+    desk.window.grab().save(str(path))
+    print(f"wrote {path}")
+    return path
+
+
+def make_desk(app: QApplication, data: Path, settings: EmulatorSettings) -> Desk:
+    options = DeskOptions(
+        env={},
+        emulator_settings=settings,
+        remember_layout=False,
+        poll_interval_s=0.5,
+        provider_overrides={"emulator": {"concurrency_limit": 3}},
+    )
+    desk = build_desk(app, resolve_paths(data), options)
+    attach_review(desk)
+    desk.window.resize(*SIZE)
+    desk.window.show()
+    attached: list[object] = []
+    desk.engine_attached.connect(attached.append)
+    desk.start()
+    wait(app, 30, lambda: bool(attached))
+    return desk
+
+
+def empty_window(app: QApplication, out: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="shots-empty-") as data:
+        desk = make_desk(app, Path(data), EmulatorSettings())
+        wait(app, 1.0)
+        shoot(desk, out, "1-main-window-empty.png")
+        desk.window.close()
+        desk.shutdown()
+
+
+def busy_queue(app: QApplication, out: Path) -> None:
+    settings = EmulatorSettings(
+        min_job_seconds=6.0, failure_rate=0.15, block_rate=0.15, seed=5, concurrency=3
+    )
+    with tempfile.TemporaryDirectory(prefix="shots-queue-") as data:
+        desk = make_desk(app, Path(data), settings)
+        desk.reader.set_setting("budget_cap_cents", "5000")
+        for prompt, model, size, seconds in ORDERS:
+            desk.window.submit_order.emit(
+                RenderOrder(
+                    prompt=prompt, model=model, size=size, seconds=seconds, provider="emulator"
+                )
+            )
+
+        def mixed() -> bool:
+            jobs = desk.queue_model.jobs()
+            done = sum(1 for j in jobs if j.status.is_terminal)
+            running = sum(1 for j in jobs if not j.status.is_terminal)
+            return len(jobs) == len(ORDERS) and done >= 6 and running >= 3
+
+        wait(app, 120, mixed)
+        desk.window.resizeDocks([desk.window.queue_dock], [560], Qt.Orientation.Vertical)
+        desk.window.refresh_spend()
+        wait(app, 1.5)
+        shoot(desk, out, "2-queue-mixed-states.png")
+        desk.window.close()
+        desk.shutdown()
+
+
+def builder_problems(app: QApplication, out: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="shots-builder-") as data:
+        desk = make_desk(app, Path(data), EmulatorSettings())
+        for remote, name in (("char_1", "Captain Pip"), ("char_2", "Moss")):
+            desk.reader.add_character(provider="emulator", remote_id=remote, name=name)
+        desk.reload_settings()
+        desk.reader.set_setting("budget_cap_cents", "300")
+        desk.window.refresh_spend()
+        panel = desk.prompt_panel
+        panel.brief_form.set_field("subject", "Mickey Mouse juggling oranges on a rooftop")
+        panel.brief_form.set_field("camera", "slow orbit, 35 mm")
+        panel.brief_form.set_field("lighting", "late afternoon sun")
+        panel.model_combo.setCurrentIndex(panel.model_combo.findData("sora-2-pro"))
+        panel.size_combo.setCurrentIndex(panel.size_combo.findData("1920x1080"))
+        panel.seconds_combo.setCurrentIndex(panel.seconds_combo.findData(8))
+        panel.variants_spin.setValue(2)
+        image = QImage(1000, 1000, QImage.Format.Format_RGB32)
+        image.fill(QColor("#d9822b"))
+        reference = Path(data) / "rooftop.png"
+        image.save(str(reference))
+        panel.reference.set_path(reference)
+        wait(app, 10, lambda: panel.reference.info is not None)
+        panel.refresh_preflight()
+        wait(app, 0.5)
+        shoot(desk, out, "3-builder-validation-problems.png")
+        desk.window.close()
+        desk.shutdown()
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication([sys.argv[0]])
+    empty_window(app, out)
+    busy_queue(app, out)
+    builder_problems(app, out)
+    QTimer.singleShot(0, app.quit)
+    app.exec()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""The render queue: model contract, one dataChanged per update, filters, order and actions."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, QUrl
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from sora_studio.core.models import AssetVariant, Job, JobStatus
+from sora_studio.services.library import asset_path, job_folder
+from sora_studio.ui.notifications import Notifier, notification_text
+from sora_studio.ui.queue.actions import DeleteChoice, QueueAction, allowed_actions
+from sora_studio.ui.queue.filter_proxy import QueueFilterProxy
+from sora_studio.ui.queue.model import JOB_ID_ROLE, Column, QueueModel
+from sora_studio.ui.queue.thumbnails import ThumbnailCache
+from sora_studio.ui.queue_panel import QueuePanel
+
+
+def _model(tmp_path: Path, rows: list[Job]) -> QueueModel:
+    cache = ThumbnailCache(tmp_path / "library")
+    model = QueueModel(cache, clock=lambda: 1_767_268_900.0, tick_ms=0)
+    model.set_jobs(rows)
+    return model
+
+
+def _panel(qtbot, tmp_path: Path, rows: list[Job], **kwargs) -> QueuePanel:
+    panel = QueuePanel(_model(tmp_path, rows), tmp_path / "library", **kwargs)
+    qtbot.addWidget(panel)
+    return panel
+
+
+def _visible_ids(proxy: QueueFilterProxy) -> list[int]:
+    return [proxy.index(r, 0).data(JOB_ID_ROLE) for r in range(proxy.rowCount())]
+
+
+def test_models_pass_the_model_tester(jobs, qtbot, qtmodeltester, tmp_path: Path) -> None:
+    model = _model(tmp_path, jobs.mixed())
+    qtmodeltester.check(model)
+    proxy = QueueFilterProxy()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy)
+    proxy.set_filter_key("failed")
+    qtmodeltester.check(proxy)
+
+
+def test_an_update_emits_one_data_changed_for_its_row(jobs, qtbot, tmp_path: Path) -> None:
+    model = _model(tmp_path, jobs.mixed())
+    job = model.job(2)
+    assert job is not None
+    seen: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(
+        lambda a, b, roles=(): seen.append((a.row(), b.row(), a.column(), b.column()))
+    )
+    model.upsert(dataclasses.replace(job, progress=77))
+    row = model.row_of(2)
+    assert seen == [(row, row, 0, len(Column) - 1)]
+    assert model.index(row, Column.STATUS).data() == "Rendering 77%"
+    model.upsert(dataclasses.replace(job, progress=77))  # identical: nothing to repaint
+    assert len(seen) == 1
+
+
+def test_new_jobs_are_added_and_deleted_jobs_removed(jobs, qtbot, tmp_path: Path) -> None:
+    model = _model(tmp_path, [])
+    with qtbot.waitSignal(model.rowsInserted):
+        model.upsert(jobs.make(42))
+    assert model.rowCount() == 1
+    with qtbot.waitSignal(model.rowsRemoved):
+        model.upsert(jobs.make(42, JobStatus.DELETED))
+    assert model.rowCount() == 0
+
+
+def test_failed_and_blocked_are_separate_filters(jobs, qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path, jobs.mixed())
+    proxy = panel.proxy
+    assert len(_visible_ids(proxy)) == 10
+    proxy.set_filter_key("failed")
+    assert _visible_ids(proxy) == [6]
+    proxy.set_filter_key("blocked")
+    assert _visible_ids(proxy) == [7]
+    proxy.set_filter_key("all")
+    proxy.set_search_text("video_10")
+    assert _visible_ids(proxy) == [10]
+
+
+def test_running_first_then_local_queue_in_order_then_finished(jobs, qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path, jobs.mixed())
+    ids = _visible_ids(panel.proxy)
+    assert ids[:4] == [2, 3, 8, 10]  # running, oldest submission first
+    assert ids[4:6] == [5, 4]  # the local queue by queue position
+    assert ids[6:] == [1, 9, 6, 7]  # finished, most recently finished first
+    # A job finishing moves to the finished group without a reset.
+    job = panel.model.job(2)
+    panel.model.upsert(
+        dataclasses.replace(job, status=JobStatus.READY, completed_at=jobs.NOW + 500)
+    )
+    assert _visible_ids(panel.proxy)[5] == 2
+
+
+def test_cells_show_money_times_and_errors(jobs, qtbot, tmp_path: Path) -> None:
+    model = _model(tmp_path, jobs.mixed())
+    row = model.row_of(10)
+    assert model.index(row, Column.ESTIMATE).data() == "$8.40 B"
+    assert model.index(row, Column.ELAPSED).data() == "1:30"
+    assert model.index(model.row_of(7), Column.COST).data() == "not charged"
+    error = model.index(model.row_of(6), Column.ERROR).data()
+    assert error.startswith("Network: The provider had a server error")
+    prompt = model.job(1).prompt
+    assert model.index(model.row_of(1), Column.PROMPT).data(Qt.ItemDataRole.ToolTipRole) == prompt
+    assert model.spend_cents() == Decimal(80) * 6 + Decimal(840)
+
+
+def test_actions_follow_the_job_state(jobs) -> None:
+    assert QueueAction.RETRY in allowed_actions(jobs.make(1, JobStatus.FAILED))
+    assert QueueAction.RETRY not in allowed_actions(jobs.make(1, JobStatus.READY))
+    assert QueueAction.CANCEL in allowed_actions(jobs.make(1, JobStatus.IN_PROGRESS))
+    assert QueueAction.CANCEL not in allowed_actions(jobs.make(1, JobStatus.READY))
+    assert QueueAction.MOVE_UP in allowed_actions(jobs.make(1, JobStatus.QUEUED_LOCAL))
+    assert QueueAction.OPEN_FOLDER in allowed_actions(jobs.make(1, JobStatus.READY))
+    assert QueueAction.DELETE not in allowed_actions(jobs.make(1, JobStatus.IN_PROGRESS))
+
+
+def test_cancel_retry_and_reorder_become_signals(jobs, qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path, jobs.mixed())
+    with qtbot.waitSignal(panel.cancel_requested) as cancel:
+        assert panel.trigger(QueueAction.CANCEL, panel.model.job(2))
+    assert cancel.args == [2]
+    with qtbot.waitSignal(panel.retry_requested) as retry:
+        assert panel.trigger(QueueAction.RETRY, panel.model.job(6))
+    assert retry.args == [6]
+    assert not panel.trigger(QueueAction.RETRY, panel.model.job(1))  # ready: nothing to retry
+    # Job 4 is second in the local queue (position 11 after job 5's 10): up makes it first.
+    with qtbot.waitSignal(panel.reorder_requested) as moved:
+        assert panel.trigger(QueueAction.MOVE_UP, panel.model.job(4))
+    assert moved.args == [4, 0]
+    assert not panel.trigger(QueueAction.MOVE_UP, panel.model.job(5))  # already first
+
+
+def test_delete_asks_first_and_can_keep_the_remote_copy(jobs, qtbot, tmp_path: Path) -> None:
+    answers: list[DeleteChoice | None] = [None, DeleteChoice(remote=True)]
+    asked: list[int] = []
+
+    def confirm(_parent: QWidget | None, job):
+        asked.append(job.id)
+        return answers.pop(0)
+
+    panel = _panel(qtbot, tmp_path, jobs.mixed(), confirm_delete=confirm)
+    emitted: list[tuple[int, bool]] = []
+    panel.delete_requested.connect(lambda job_id, remote: emitted.append((job_id, remote)))
+    assert not panel.trigger(QueueAction.DELETE, panel.model.job(6))  # changed their mind
+    assert panel.trigger(QueueAction.DELETE, panel.model.job(6))
+    assert asked == [6, 6]
+    assert emitted == [(6, True)]
+
+
+def test_open_folder_and_copy_id(jobs, qtbot, tmp_path: Path) -> None:
+    opened: list[QUrl] = []
+    panel = _panel(qtbot, tmp_path, jobs.mixed(), open_url=lambda url: opened.append(url) or True)
+    ready = panel.model.job(1)
+    assert panel.trigger(QueueAction.OPEN_FOLDER, ready)
+    assert opened[0].toLocalFile() == str(job_folder(tmp_path / "library", ready))
+    assert panel.trigger(QueueAction.COPY_ID, ready)
+    assert QGuiApplication.clipboard().text() == "video_1"
+
+
+def test_selection_enables_only_the_matching_actions(jobs, qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path, jobs.mixed())
+    assert panel.select_job(6)
+    assert panel.selected_job().id == 6
+    assert panel.actions[QueueAction.RETRY].isEnabled()
+    assert not panel.actions[QueueAction.CANCEL].isEnabled()
+    menu = panel.build_menu()
+    assert [a.text() for a in menu.actions() if a.isEnabled() and not a.isSeparator()] == [
+        "Retry",
+        "Copy job id",
+        "Delete…",
+    ]
+
+
+def test_empty_queue_explains_itself(jobs, qtbot, tmp_path: Path) -> None:
+    panel = QueuePanel(_model(tmp_path, []), tmp_path)
+    qtbot.addWidget(panel)
+    assert panel.stack.currentWidget() is panel.empty
+    assert "No renders yet" in panel.empty.text()
+    panel.model.upsert(jobs.make(1))
+    assert panel.stack.currentWidget() is panel.view
+    panel.proxy.set_filter_key("blocked")
+    panel._update_empty()
+    assert panel.empty.text() == "No renders match this filter."
+
+
+def test_ready_rows_show_their_thumbnail(jobs, qtbot, tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    ready = jobs.mixed()[0]
+    thumb = asset_path(library, ready, AssetVariant.THUMBNAIL)
+    thumb.parent.mkdir(parents=True)
+    image = QImage(320, 180, QImage.Format.Format_RGB32)
+    image.fill(QColor("#3366cc"))
+    assert image.save(str(thumb), "WEBP")
+    cache = ThumbnailCache(library)
+    model = QueueModel(cache, tick_ms=0)
+    model.set_jobs([ready])
+    index = model.index(0, Column.PREVIEW)
+    assert index.data(Qt.ItemDataRole.DecorationRole) is None  # decoding off the GUI thread
+    with qtbot.waitSignal(cache.loaded, timeout=5000):
+        pass
+    pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(pixmap, QPixmap) and pixmap.width() == 64
+    assert cache.shutdown()
+
+
+def test_status_cells_paint(jobs, qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path, jobs.mixed())
+    panel.resize(1200, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    image = panel.grab().toImage()
+    assert not image.isNull() and image.width() >= 1200
+    assert panel.model.index(0, 0, QModelIndex()).isValid()
+
+
+def test_notifications_only_when_the_window_is_not_focused(jobs, qtbot) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    notifier = Notifier(window, use_tray=False)
+    ready = jobs.make(3, JobStatus.READY)
+    assert notifier.job_changed(ready, JobStatus.DOWNLOADING)  # offscreen: never active
+    assert notifier.toast.isVisible() or notifier.toast.text().startswith("<b>Render #3 is ready")
+    assert not notifier.job_changed(ready, JobStatus.READY)  # no change, no noise
+    assert not notifier.job_changed(jobs.make(4, JobStatus.IN_PROGRESS), JobStatus.QUEUED)
+    title, body = notification_text(jobs.make(5, JobStatus.BLOCKED, error_message="Nope."))
+    assert title == "Render #5 blocked by content policy" and body.endswith("Nope.")
