@@ -8,6 +8,7 @@ to send.
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 from sora_studio.core.errors import UserError
@@ -19,15 +20,13 @@ from sora_studio.core.models import (
     JobStatus,
     Operation,
     RenderRequest,
-    ValidationProblem,
 )
-from sora_studio.core.policy import precheck
-from sora_studio.core.validation import validate_request
 from sora_studio.media.probe import probe_image
 from sora_studio.services import library
 from sora_studio.services.engine_core import EngineCore
 from sora_studio.services.orders import Preflight, RenderOrder
-from sora_studio.services.spend import budget_left_after, check_budget, order_estimate
+from sora_studio.services.preflight import compute_preflight
+from sora_studio.services.spend import budget_cap, check_budget
 from sora_studio.services.submitter import build_request
 
 
@@ -80,50 +79,22 @@ class Intake:
 
     def preflight(self, order: RenderOrder) -> Preflight:
         """Validation, policy flags, cost and budget for ``order``; no network, no writes."""
-        request, source, extra = self._order_request(order)
+        request, source, reference_problems = self._order_request(order)
         profile = self._core.registry.profile(order.provider)
-        catalog = profile.catalog()
-        problems = list(
-            validate_request(
-                request,
-                catalog,
-                long_durations=profile.long_durations_enabled,
-                source_seconds=source.seconds if source else None,
-                source_extension_count=self._extension_count(source),
-            )
-        )
-        problems += [ValidationProblem("reference", message) for message in extra]
-        if order.variants < 1:
-            problems.append(ValidationProblem("variants", "Ask for at least one variant."))
-        if order.batch and order.operation is not Operation.CREATE:
-            problems.append(
-                ValidationProblem(
-                    "batch", f"Batch only creates new videos; send the {order.operation} alone."
-                )
-            )
-        # Seconds billed: an extension's order carries the new segment only.
-        variants = max(order.variants, 1)
-        per_variant = order_estimate(
-            catalog, model=order.model, size=order.size, seconds=order.seconds, batch=order.batch
-        )
-        batch_total = order_estimate(
-            catalog,
-            model=order.model,
-            size=order.size,
-            seconds=order.seconds,
-            batch=True,
-            variants=variants,
-        )
-        total = per_variant * variants
-        cap, left = budget_left_after(self._core.repo, total)
-        return Preflight(
-            problems=tuple(problems),
-            policy_flags=precheck(order.prompt),
-            estimate_cents=total,
-            batch_estimate_cents=batch_total,
-            per_variant_cents=per_variant,
+        repo = self._core.repo
+        cap = budget_cap(repo)
+        return compute_preflight(
+            order,
+            profile.catalog(),
+            long_durations=profile.long_durations_enabled,
+            reference=request.reference,
+            reference_problems=reference_problems,
+            characters=request.characters,
+            source_remote_id=request.source_remote_id,
+            source_seconds=source.seconds if source else None,
+            source_extension_count=self._extension_count(source),
             budget_cap_cents=cap,
-            budget_left_after_cents=left,
+            committed_cents=repo.committed_cents() if cap is not None else Decimal(0),
         )
 
     def submit(self, order: RenderOrder) -> list[Job]:

@@ -42,12 +42,13 @@ from sora_studio.core.models import Brief, Character, CharacterRef, Size
 from sora_studio.core.pricing import format_cents
 from sora_studio.core.validation import MAX_PROMPT_CHARS
 from sora_studio.services.orders import Preflight, RenderOrder
+from sora_studio.services.preflight import compute_preflight
 from sora_studio.services.spend import order_estimate
 from sora_studio.ui.icons import make_icon
 from sora_studio.ui.prompt.background import BackgroundCalls
 from sora_studio.ui.prompt.brief_form import BriefForm
 from sora_studio.ui.prompt.characters import CharacterPicker
-from sora_studio.ui.prompt.preflight import blocking_reasons, compute_preflight
+from sora_studio.ui.prompt.preflight import blocking_reasons
 from sora_studio.ui.prompt.reference import ReferencePicker
 
 PREFLIGHT_DEBOUNCE_MS = 120
@@ -490,7 +491,7 @@ class PromptPanel(QWidget):
             self.environment.catalog,
             long_durations=self.environment.long_durations,
             reference=self.reference.info,
-            reference_problem=self.reference.pending_problem(),
+            reference_problems=[p for p in [self.reference.pending_problem()] if p],
             characters=[CharacterRef(c.remote_id, c.name) for c in self.characters.selected()],
             budget_cap_cents=self._budget_cap,
             committed_cents=self._committed,
