@@ -34,9 +34,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from sora_studio.api.provider import EMULATOR_PROFILE
 from sora_studio.paths import AppPaths, resolve_paths
+from sora_studio.services.imports import sweep_import_staging
 from sora_studio.services.spend import BUDGET_SETTING, parse_cents
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from sora_studio.ui.dialogs.operation_flow import OperationFlow
 from sora_studio.ui.layout_state import LayoutState
 from sora_studio.ui.main_window import MainWindow
 from sora_studio.ui.prompt_panel import BuilderEnvironment, PromptPanel
@@ -50,8 +52,13 @@ from sora_studio.ui.settings.profiles import (
     theme_mode,
 )
 from sora_studio.ui.theme import ThemeController
+from sora_studio.ui.workers.library_actions import LibraryActions
 
 log = logging.getLogger(__name__)
+
+DESKTOP_FILE_NAME = "app.sorastudio.SoraStudio"  # resources/app.sorastudio.SoraStudio.desktop
+# The packaging smoke test sets this to "1": the desk quits (exit 0) once its window is shown.
+EXIT_AFTER_SHOWN_ENV = "SORA_STUDIO_EXIT_AFTER_SHOWN"
 
 QUEUE_ROWS_LOADED = 2000  # the most recent jobs shown at start; older ones live in the grid
 SHUTDOWN_WAIT_MS = 10_000
@@ -194,6 +201,7 @@ class Desk(QObject):
     """Everything the desk is made of. Built on the GUI thread by :func:`build_desk`."""
 
     engine_attached = Signal(object)  # the PollWorker, once the engine runs
+    providers_changed = Signal()  # queued to PollWorker.reload_providers
 
     def __init__(self, app: QApplication, paths: AppPaths, options: DeskOptions) -> None:
         super().__init__()
@@ -203,6 +211,11 @@ class Desk(QObject):
         self.reader = Repository(open_db(paths.database))
         self.theme = ThemeController(app, theme_mode(self.reader))
         self.library_root = library_root(self.reader, paths.library)
+        # Before any import can start: a staging folder now can only be a killed import's.
+        # (The engine sweeps its own ``.part`` files when it starts.)
+        removed = sweep_import_staging(self.library_root)
+        if removed:
+            log.info("removed %d unfinished import folder(s)", removed)
         self.provider_name = default_profile_name(self.reader, options.env)
         profile = profile_named(self.reader, options.env, self.provider_name)
         # Parented to the desk so Qt, not Python's garbage collector (which may run on any
@@ -222,6 +235,15 @@ class Desk(QObject):
             spend_source=self.spend,
         )
         self.window.settings_requested.connect(self.open_settings)
+        self.operations = OperationFlow(self.reader, self._catalog_for, self.window)
+        self.operations.message.connect(lambda text: self.window.status.showMessage(text, 6000))
+        self.library = LibraryActions(
+            self.open_repository, self.library_root, self.window.status, self.window
+        )
+        self.window.import_requested.connect(self.library.ask_import)
+        self.window.files_dropped.connect(self.library.import_paths)
+        self.window.export_requested.connect(self.library.ask_export)
+        self.library.clips_imported.connect(self._on_clips_imported)
         self.emulator: Any = None
         self.emulator_url = ""
         self.moderator: ProviderModerator | None = None
@@ -244,6 +266,24 @@ class Desk(QObject):
             references_dir=self.paths.data / "references",
             characters=tuple(self.reader.list_characters(profile.name)),
         )
+
+    def open_repository(self) -> Repository:
+        """A new connection to the library (for a thread that is not the GUI thread's)."""
+        return Repository(open_db(self.paths.database))
+
+    def _catalog_for(self, provider: str) -> Any:
+        """The catalog a clip's provider sells from (the active one for imported clips)."""
+        profile = profile_named(self.reader, self.options.env, provider, self.emulator_url or None)
+        return profile.catalog()
+
+    def _on_clips_imported(self, job_ids: list[int]) -> None:
+        feed = getattr(self.window.review_widget, "on_job_updated", None)
+        if not callable(feed):
+            return
+        for job_id in job_ids:
+            job = self.reader.get_job(job_id)
+            if job is not None:
+                feed(job)
 
     def spend(self) -> tuple[Decimal | None, Decimal]:
         """Budget cap and committed spend, from the GUI's reader connection."""
@@ -275,6 +315,7 @@ class Desk(QObject):
         )
         if dialog.exec():
             self.reload_settings()
+            self.providers_changed.emit()  # the engine drops its clients and re-reads profiles
 
     # --- start-up off the GUI thread -------------------------------------------------------
 
@@ -337,6 +378,8 @@ class Desk(QObject):
         self.emulator_url = emulator_url
         self.poll_thread, self.worker = start_poll_thread(self._engine_factory)
         self.window.attach_worker(self.worker)
+        self.operations.connect_worker(self.worker)
+        self.providers_changed.connect(self.worker.reload_providers)
         self.worker.action_failed.connect(
             lambda message: self.window.status.showMessage(message, 10000)
         )
@@ -346,16 +389,28 @@ class Desk(QObject):
         self.engine_attached.emit(self.worker)
 
     def on_review_action(self, kind: str, job_id: int) -> None:
-        """Actions the review grid asks for that need the engine or a confirmation."""
-        job = self.queue_model.job(job_id) or self.reader.get_job(job_id)
-        if job is None:
+        """A clip action from the review grid: its dialog, then the engine (when it runs)."""
+        if self.worker is None:
+            self.window.status.showMessage(
+                "The render engine is still starting; try again in a moment.", 6000
+            )
             return
-        if kind == "delete":
-            from sora_studio.ui.queue.actions import QueueAction
+        self.operations.on_action(kind, job_id)
 
-            self.queue_panel.trigger(QueueAction.DELETE, job)
-        elif kind == "regenerate" and self.worker is not None:
-            self.window.regenerate_job.emit(job_id)
+    def on_note_action(self, kind: str, job_id: int, text: str, note_id: int) -> None:
+        """A note turned into an edit, extension or remix (its dialog pre-filled with the note)."""
+        if self.worker is None:
+            self.window.status.showMessage(
+                "The render engine is still starting; try again in a moment.", 6000
+            )
+            self._forget_note(kind, job_id, note_id)
+            return
+        self.operations.on_note_action(kind, job_id, text, note_id)
+
+    def _forget_note(self, _kind: str, _job_id: int, note_id: int) -> None:
+        forget = getattr(self.window.review_widget, "forget_note_request", None)
+        if note_id >= 0 and callable(forget):
+            forget(note_id)
 
     def _install_moderator(self) -> None:
         """Check prompts with the active provider's moderation endpoint (off the GUI thread)."""
@@ -377,6 +432,7 @@ class Desk(QObject):
     def shutdown(self) -> None:
         """Stop the poll thread, the emulator and background work, then close the reader."""
         self.window.detach()
+        self.library.shutdown()
         if self._start_thread is not None:
             self._start_thread.join(15)
             self._start_thread = None
@@ -430,6 +486,8 @@ def attach_review(desk: Desk) -> QWidget | None:
     desk.window.set_review_widget(panel)
     panel.status_message.connect(lambda text: desk.window.status.showMessage(text, 8000))
     panel.action_requested.connect(desk.on_review_action)
+    panel.note_action_requested.connect(desk.on_note_action)
+    desk.operations.declined.connect(desk._forget_note)
     return panel
 
 
@@ -440,12 +498,17 @@ def run_desk(args: argparse.Namespace) -> int:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("Sora Studio")
     app.setOrganizationName("sora-studio")
-    app.setDesktopFileName("sora-studio")
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     paths = resolve_paths(getattr(args, "data_dir", None))
     desk = build_desk(app, paths)
     attach_review(desk)
     desk.window.show()
-    desk.start()
+    if os.environ.get(EXIT_AFTER_SHOWN_ENV) == "1":
+        # One turn of the event loop paints the window (and loads the media backend), then
+        # quit; the engine is not started, so nothing is left to wind down.
+        QTimer.singleShot(0, app.quit)
+    else:
+        desk.start()
     _quit_on_signals(app)
     try:
         return int(app.exec())

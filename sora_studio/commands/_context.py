@@ -8,6 +8,9 @@ With no provider configured (no saved default, no ``OPENAI_API_KEY`` / ``OPENAI_
 built-in emulator is started in-process, keeping its state under ``paths.emulator_data`` so a
 render started by one command carries on in the next. The commands drive the very same engine
 and database as the desk, on the calling thread.
+
+The library folder is the one the desk uses: the ``library_folder`` setting (Settings > Library)
+when it is set, else ``paths.library`` (see :func:`library_root`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sora_studio.api.provider import EMULATOR_PROFILE
@@ -30,7 +34,27 @@ from sora_studio.services.engine import JobEngine
 from sora_studio.services.providers import ProviderRegistry
 from sora_studio.storage.repository import Repository
 
-__all__ = ["CliContext", "cli_context", "drive", "finished", "job_json", "open_repository", "sent"]
+__all__ = [
+    "LIBRARY_SETTING",
+    "CliContext",
+    "cli_context",
+    "drive",
+    "finished",
+    "job_json",
+    "library_root",
+    "open_repository",
+    "sent",
+]
+
+LIBRARY_SETTING = "library_folder"  # the key the desk's Settings > Library writes
+
+
+def library_root(repo: Repository, paths: AppPaths) -> Path:
+    """Where rendered and imported media live: the saved library folder, else the default."""
+    value = repo.get_setting(LIBRARY_SETTING)
+    if isinstance(value, str) and value.strip():
+        return Path(value.strip()).expanduser()
+    return paths.library
 
 
 @dataclass
@@ -42,6 +66,7 @@ class CliContext:
     registry: ProviderRegistry
     engine: JobEngine | None
     emulator: Any | None  # EmulatorServer when started in-process
+    library: Path  # the library folder in use (see library_root)
 
     @property
     def provider(self) -> str:
@@ -66,6 +91,7 @@ def cli_context(args: argparse.Namespace, *, with_engine: bool = True) -> Iterat
     emulator = None
     try:
         registry = ProviderRegistry(repo, env=os.environ)
+        library = library_root(repo, paths)
         engine = None
         if with_engine:
             if registry.default_name() == EMULATOR_PROFILE:
@@ -75,10 +101,8 @@ def cli_context(args: argparse.Namespace, *, with_engine: bool = True) -> Iterat
                 url = emulator.start()
                 registry = ProviderRegistry(repo, env=os.environ, emulator_base_url=url)
             # The CLI waits on one person's jobs: poll a little more eagerly than the desk.
-            engine = JobEngine(
-                repo, registry, paths.library, policy=PollPolicy(base_interval_s=1.0)
-            )
-        context = CliContext(paths, repo, registry, engine, emulator)
+            engine = JobEngine(repo, registry, library, policy=PollPolicy(base_interval_s=1.0))
+        context = CliContext(paths, repo, registry, engine, emulator, library)
     except BaseException:
         if emulator is not None:
             emulator.stop()

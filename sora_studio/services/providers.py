@@ -7,6 +7,10 @@ time from the environment or the OS key store and live only inside the client ob
 
 The emulator's profile has no base URL until the app or the CLI starts the emulator; they pass
 the URL it listens on as ``emulator_base_url``.
+
+The SDK adapters (``api.videos``, ``api.batch_client``, ``api.errors``) import ``openai``, which
+takes about a second; they are imported only when the first client is built, so the desk can
+read profiles and catalogs through a registry without paying for the SDK at start-up.
 """
 
 from __future__ import annotations
@@ -14,10 +18,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sora_studio.api.batch_client import BatchClient
-from sora_studio.api.errors import RETIRED_MESSAGE
 from sora_studio.api.provider import (
     EMULATOR_PROFILE,
     ENVIRONMENT_PROFILE,
@@ -26,10 +28,13 @@ from sora_studio.api.provider import (
     profile_from_dict,
     resolve_api_key,
 )
-from sora_studio.api.videos import VideosClient
 from sora_studio.core.catalog import Catalog
 from sora_studio.core.errors import ProviderError, UserError
 from sora_studio.core.models import ErrorClass
+
+if TYPE_CHECKING:
+    from sora_studio.api.batch_client import BatchClient
+    from sora_studio.api.videos import VideosClient
 
 DEFAULT_PROVIDER_SETTING = "default_provider"
 
@@ -42,11 +47,20 @@ class ProviderStore(Protocol):
     def get_setting(self, key: str, default: Any = None) -> Any: ...
 
 
-ClientFactory = Callable[[ProviderProfile, str], VideosClient]
+ClientFactory = Callable[[ProviderProfile, str], "VideosClient"]
 
 
 def _default_factory(profile: ProviderProfile, api_key: str) -> VideosClient:
+    from sora_studio.api.videos import VideosClient  # loads openai: only when a client is built
+
     return VideosClient(profile, api_key=api_key)
+
+
+def saved_profile(record: Any) -> ProviderProfile:
+    """A stored ``ProviderRecord`` as a profile, its options (timeout, retries, retired) kept."""
+    data = dict(record.to_profile_dict())
+    data["base_url"] = data.get("base_url") or None
+    return profile_from_dict(data)
 
 
 class ProviderRegistry:
@@ -76,17 +90,7 @@ class ProviderRegistry:
         """Built-ins first, then saved profiles; a saved one replaces a built-in of its name."""
         by_name: dict[str, ProviderProfile] = {p.name: p for p in builtin_profiles(self._env)}
         for record in self._store.list_providers():
-            by_name[record.name] = profile_from_dict(
-                {
-                    "name": record.name,
-                    "kind": record.kind,
-                    "base_url": record.base_url or None,
-                    "key_source": record.key_source,
-                    "catalog_overrides": record.catalog_override or {},
-                    "concurrency_limit": record.concurrency_limit,
-                    "long_durations": record.long_durations,
-                }
-            )
+            by_name[record.name] = saved_profile(record)
         result = []
         for profile in by_name.values():
             if profile.kind == "emulator" and profile.base_url is None and self._emulator_base_url:
@@ -146,6 +150,8 @@ class ProviderRegistry:
         if not sdk_retries:
             profile = replace(profile, max_retries=0)
         if profile.retired:
+            from sora_studio.api.errors import RETIRED_MESSAGE
+
             raise ProviderError(ErrorClass.MODEL_UNAVAILABLE, RETIRED_MESSAGE)
         if profile.base_url is None:
             raise ProviderError(
@@ -168,10 +174,20 @@ class ProviderRegistry:
         """Files + Batches calls for the provider, sharing the SDK client of :meth:`client`."""
         cached = self._batch_clients.get(name)
         if cached is None:
+            from sora_studio.api.batch_client import BatchClient
+
             videos = self.client(name)
             cached = BatchClient(videos.profile, base_url=videos.base_url, sdk=videos.sdk)
             self._batch_clients[name] = cached
         return cached
+
+    def reload(self) -> None:
+        """Forget the cached clients so the next call re-reads its profile and key.
+
+        Profiles themselves are read from the store on every call; after Settings changed a
+        base URL, a key or a timeout, only the clients built from the old values must go.
+        """
+        self.close()
 
     def close(self) -> None:
         """Close every client's connection pool."""

@@ -15,11 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QVBoxLayout,
     QWidget,
@@ -35,9 +36,11 @@ from sora_studio.ui.queue.model import RUNNING, WAITING
 from sora_studio.ui.queue_panel import QueuePanel
 from sora_studio.ui.shortcuts_overlay import ShortcutsOverlay
 from sora_studio.ui.status_bar import StudioStatusBar
+from sora_studio.ui.workers.library_actions import EXPORT_KINDS, is_video_path
 
 SPEND_REFRESH_MS = 1000
 PROMPT_DOCK_WIDTH = 450
+PROMPT_DOCK_MIN_WIDTH = 400
 QUEUE_DOCK_HEIGHT = 280
 # (cap, committed) in cents, read from the GUI thread's read-only repository.
 SpendSource = Callable[[], "tuple[Decimal | None, Decimal]"]
@@ -85,6 +88,9 @@ class MainWindow(QMainWindow):
     resume_queue = Signal()
     # For the composition root.
     settings_requested = Signal()
+    import_requested = Signal()  # File > Import MP4s…
+    files_dropped = Signal(list)  # video files dropped on the window (list[str])
+    export_requested = Signal(str)  # an ExportKind key
     closing = Signal()
 
     def __init__(
@@ -115,7 +121,7 @@ class MainWindow(QMainWindow):
         self.prompt_dock = QDockWidget("Prompt builder", self)
         self.prompt_dock.setObjectName("promptDock")
         self.prompt_dock.setWidget(prompt_panel)
-        self.prompt_dock.setMinimumWidth(400)
+        self.prompt_dock.setMinimumWidth(PROMPT_DOCK_MIN_WIDTH)
         # The builder runs the full height; the queue sits under the review area only.
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.prompt_dock)
@@ -138,6 +144,7 @@ class MainWindow(QMainWindow):
 
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
+        self.setAcceptDrops(True)
 
         prompt_panel.render_requested.connect(self._on_render_requested)
         queue_panel.cancel_requested.connect(self.cancel_job)
@@ -183,6 +190,30 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        file_menu.addAction(
+            self._action(
+                "import",
+                "Import MP4s…",
+                self.import_requested.emit,
+                shortcut="Ctrl+I",
+                icon="folder",
+                tip="Add videos from disk as clips to review (or drop them on the window)",
+            )
+        )
+        export_menu = QMenu("Export", self)
+        export_menu.setObjectName("exportMenu")
+        for kind in EXPORT_KINDS:
+            export_menu.addAction(
+                self._action(
+                    f"export_{kind.key}",
+                    kind.label,
+                    lambda _checked=False, key=kind.key: self.export_requested.emit(key),
+                    tip=kind.tip,
+                )
+            )
+        self.export_menu = export_menu
+        file_menu.addMenu(export_menu)
+        file_menu.addSeparator()
         file_menu.addAction(
             self._action(
                 "settings",
@@ -298,8 +329,11 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"{provider}: {detail}", 10000)
 
     def _on_jobs_submitted(self, jobs: list[Job]) -> None:
+        review = getattr(self.review_widget, "on_job_updated", None)
         for job in jobs:
             self.queue_panel.model.upsert(job)
+            if callable(review):
+                review(job)  # derived renders (edit, remix…) show in the grid at once
         if jobs:
             noun = "render" if len(jobs) == 1 else "renders"
             self.status.showMessage(f"Queued {len(jobs)} {noun}", 5000)
@@ -366,6 +400,34 @@ class MainWindow(QMainWindow):
             "/v1/videos-compatible provider. Note: OpenAI retired Sora 2 video generation on "
             "2026-09-24; use the built-in emulator or a compatible gateway.</p>",
         )
+
+    # --- drag and drop of clips -------------------------------------------------------------
+
+    @staticmethod
+    def dropped_videos(event: QDragEnterEvent | QDropEvent) -> list[str]:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return []
+        return [
+            url.toLocalFile()
+            for url in mime.urls()
+            if url.isLocalFile() and is_video_path(url.toLocalFile())
+        ]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.dropped_videos(event):
+            event.acceptProposedAction()
+            self.status.showMessage("Drop to import these videos as clips to review", 3000)
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = self.dropped_videos(event)
+        if not files:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self.files_dropped.emit(files)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.layout_state is not None:

@@ -64,6 +64,7 @@ class FilterBar(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search prompts (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(140)
         self.review = QComboBox(self)
         self.review.addItem("Any verdict", None)
         for status in ReviewStatus:
@@ -74,12 +75,20 @@ class FilterBar(QWidget):
         self.date_box = QComboBox(self)
         for label in DATE_RANGES:
             self.date_box.addItem(label)
+        # Sized for "Any time", not "Older than 30 days" (the list still shows it in full), so
+        # the tag and character boxes keep room for their hints in a 1440 px window.
+        self.date_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.date_box.setMinimumContentsLength(7)
         self.tag = QLineEdit(self)
         self.tag.setPlaceholderText("#tag")
         self.tag.setMaximumWidth(90)
+        self.tag.setMinimumWidth(64)  # never squeezed to "#t…": the grid pane grows instead
         self.character = QLineEdit(self)
         self.character.setPlaceholderText("Character")
         self.character.setMaximumWidth(100)
+        self.character.setMinimumWidth(88)
         self.hide_failed = QCheckBox("Hide failed", self)
         self.sort_box = QComboBox(self)
         for key, label in SORT_LABELS.items():

@@ -467,6 +467,10 @@ class ReviewPanel(QWidget):
         self.note_action_requested.emit(kind, self._current, text, note_id)
         self._report(f"Asked for a {kind} of #{self._current} from note {note_id}.")
 
+    def forget_note_request(self, note_id: int) -> None:
+        """The work a note asked for was not sent (dialog cancelled): stop waiting to link it."""
+        self._pending_note_links = [p for p in self._pending_note_links if p[0] != note_id]
+
     def _link_pending_note(self, job: Job) -> None:
         """Link the oldest note waiting for a job like ``job`` (same parent, same kind)."""
         for i, (note_id, parent_id, kind) in enumerate(self._pending_note_links):

@@ -43,6 +43,7 @@ class PollWorker(QObject):
     connection_changed = Signal(bool, str)  # reachable, message
     stall_detected = Signal(int, str)  # job id, message
     poll_report = Signal(object)  # PollReport, after every tick (for status bars and tests)
+    providers_reloaded = Signal()
     stopped = Signal()
 
     def __init__(self, engine_factory: Callable[[], JobEngine]) -> None:
@@ -164,6 +165,19 @@ class PollWorker(QObject):
     @Slot()
     def resume(self) -> None:
         self._run(lambda e: e.resume(), self.action_failed)
+
+    @Slot()
+    def reload_providers(self) -> None:
+        """Drop cached SDK clients so the next call uses the profiles as saved now.
+
+        Called after Settings is accepted: a changed base URL, key, timeout or retirement takes
+        effect from the next request without restarting the desk.
+        """
+        engine = self._engine
+        if engine is None:
+            return
+        self._run(lambda e: e.registry.reload(), self.action_failed)
+        self.providers_reloaded.emit()
 
     @Slot(int, int)
     def reorder(self, job_id: int, position: int) -> None:
