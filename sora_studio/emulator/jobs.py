@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +26,9 @@ from sora_studio.emulator.state import EmulatorState, now_s
 log = logging.getLogger(__name__)
 
 ACTIVE = ("queued", "in_progress")
+# Render threads give way to everything else in the process: the emulator usually runs inside the
+# desk, whose GUI thread must win the CPU when both want it (a real render farm is elsewhere).
+RENDER_NICENESS = 5
 ASSET_NAMES = {
     "video": "video.mp4",
     "thumbnail": "thumbnail.webp",
@@ -86,6 +91,11 @@ class JobRunner:
         self._queue.put(video_id)
 
     def _work(self) -> None:
+        _lower_this_threads_priority(RENDER_NICENESS)
+        # Import the renderer (numpy, PyAV, Pillow: ~150 ms, much of it holding the GIL) now, while
+        # the emulator starts, rather than when the first job arrives and the desk is busy.
+        import sora_studio.emulator.renderer  # noqa: F401
+
         while not self._stop.is_set():
             try:
                 video_id = self._queue.get(timeout=0.1)
@@ -213,6 +223,20 @@ class JobRunner:
         finished = self.state.update("videos", video_id, failed)
         if finished is not None:
             self.on_finished(finished)
+
+
+def _lower_this_threads_priority(niceness: int) -> None:
+    """Raise the calling thread's nice value by ``niceness`` where the OS allows (Linux).
+
+    On Linux a thread's native id names just that thread for ``setpriority``; elsewhere (or if
+    refused) renders simply run at normal priority.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    tid = threading.get_native_id()
+    with contextlib.suppress(OSError):
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, current + niceness))
 
 
 def _policy_refusal(prompt: str) -> str | None:

@@ -203,3 +203,16 @@ def test_bad_spec_is_refused(tmp_path: Path) -> None:
         render_video(spec("x", mode="dance"), tmp_path)
     with pytest.raises(ValueError, match="multiples of 4"):
         render_video(RenderSpec("v", "x", 322, 180, 1), tmp_path)
+
+
+def test_a_timecode_strip_matches_pasting_glyph_by_glyph() -> None:
+    timecode = Timecode(18)
+    text = Timecode.text(1234, 24)
+    by_glyph, by_strip = Planes.allocate(W, H), Planes.allocate(W, H)
+    for planes in (by_glyph, by_strip):
+        planes.packed[:] = 77
+    for i, char in enumerate(text):
+        timecode.glyphs[char].paste(by_glyph, 10 + i * timecode.cell_w, 6)
+    timecode.paste(by_strip, 1234, 24, 10, 6)
+    assert np.array_equal(by_glyph.packed, by_strip.packed)
+    assert not np.all(by_strip.packed == 77)  # something was drawn

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -64,3 +66,35 @@ def test_unreadable_and_truncated_images(tmp_path: Path) -> None:
     truncated.write_bytes(full.read_bytes()[:2000])
     with pytest.raises(MediaError, match="unreadable or truncated"):
         verify_image(truncated)
+
+
+def _write_gop_clip(
+    path: Path, *, frames: int, gop: int, width: int = 320, height: int = 180
+) -> Path:
+    """A smooth moving gradient with a keyframe every ``gop`` frames (no scene cuts)."""
+    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast", "g": str(gop), "sc_threshold": "0"}
+        ramp = np.linspace(0, 200, width, dtype=np.float32)[None, :, None]
+        for index in range(frames):
+            rgb = np.broadcast_to(ramp + index, (height, width, 3)).astype(np.uint8)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.mark.parametrize("gop", [12, 250])  # a short final GOP (decoded whole) and one long GOP
+def test_verify_accepts_clips_with_short_and_long_gops(tmp_path: Path, gop: int) -> None:
+    clip = _write_gop_clip(tmp_path / f"gop{gop}.mp4", frames=72, gop=gop)
+    info = verify_video(clip, width=320, height=180, duration_s=3.0)
+    assert (info.width, info.height, info.has_audio) == (320, 180, False)
+
+
+@pytest.mark.parametrize("gop", [12, 250])
+def test_verify_catches_a_download_missing_its_last_frames(tmp_path: Path, gop: int) -> None:
+    data = _write_gop_clip(tmp_path / "whole.mp4", frames=72, gop=gop).read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) - len(data) // 10])  # the header survives; the tail is gone
+    with pytest.raises(MediaError, match="download it again"):
+        verify_video(cut, width=320, height=180, duration_s=3.0)
