@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite offscreen: lint, layer contracts, then pytest. Arguments go to pytest.
+# Runs the whole test suite offscreen: lint, layer contracts, strict types, then pytest. Arguments go to pytest.
 # Under CI (CI=true), or with SORA_STUDIO_PACKAGE_SMOKE=1, a full run also builds the desktop
 # bundle and smoke-tests it (about two minutes), so a change that breaks packaging is caught too.
 set -euo pipefail
@@ -9,6 +9,7 @@ export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check sora_studio tests packaging
 .venv/bin/ruff format --check sora_studio tests packaging
 .venv/bin/lint-imports
+.venv/bin/mypy sora_studio/core sora_studio/storage sora_studio/services sora_studio/api
 if [ $# -eq 0 ] && { [ "${CI:-}" = "true" ] || [ "${SORA_STUDIO_PACKAGE_SMOKE:-}" = "1" ]; }; then
   echo "test: building the desktop bundle and smoke-testing it"
   bash packaging/build.sh
