@@ -12,13 +12,10 @@ import httpx2
 import openai
 
 from sora_studio.api.remote import parse_retry_after_s
-from sora_studio.core.errors import ProviderError
+from sora_studio.core.errors import RETIRED_PROVIDER_MESSAGE, ProviderError
 from sora_studio.core.models import ErrorClass
 
-RETIRED_MESSAGE = (
-    "OpenAI retired the Sora 2 models and the Videos API on 2026-09-24; choose the built-in "
-    "emulator or a /v1/videos-compatible gateway in Settings > Providers"
-)
+RETIRED_MESSAGE = RETIRED_PROVIDER_MESSAGE
 OPENAI_HOST = "api.openai.com"
 _RETIREMENT_WORDS = ("model", "deprecat", "shut down", "shutdown", "retired", "sunset", "no longer")
 _POLICY_CODES = frozenset(

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from sora_studio.core.models import ErrorClass
 
+RETIRED_PROVIDER_MESSAGE = (
+    "OpenAI retired the Sora 2 models and the Videos API on 2026-09-24; choose the built-in "
+    "emulator or a /v1/videos-compatible gateway in Settings > Providers"
+)
+
 
 class UserError(Exception):
     """A problem the user can fix; the CLI prints it without a traceback and exits with 2."""

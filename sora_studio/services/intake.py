@@ -95,6 +95,7 @@ class Intake:
             source_extension_count=self._extension_count(source),
             budget_cap_cents=cap,
             committed_cents=repo.committed_cents() if cap is not None else Decimal(0),
+            provider_retired=profile.retired,
         )
 
     def submit(self, order: RenderOrder) -> list[Job]:

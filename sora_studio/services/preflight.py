@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sora_studio.core.catalog import Catalog
+from sora_studio.core.errors import RETIRED_PROVIDER_MESSAGE
 from sora_studio.core.models import (
     CharacterRef,
     ImageInfo,
@@ -39,12 +40,14 @@ def compute_preflight(
     source_extension_count: int = 0,
     budget_cap_cents: Decimal | None = None,
     committed_cents: Decimal = Decimal(0),
+    provider_retired: bool = False,
 ) -> Preflight:
     """Everything wrong with ``order`` and what it costs.
 
     ``reference`` is what was read from the chosen image; ``reference_problems`` says why it could
     not be read (or that it is still being read). An extension's ``order.seconds`` is the new
-    segment, which is all that is billed.
+    segment, which is all that is billed. A retired provider (OpenAI's own Videos API) is refused
+    here, before a job row exists, rather than by a failed job.
     """
     request = RenderRequest(
         prompt=order.prompt,
@@ -67,6 +70,8 @@ def compute_preflight(
         )
     )
     problems += [ValidationProblem("reference", message) for message in reference_problems]
+    if provider_retired:
+        problems.append(ValidationProblem("provider", RETIRED_PROVIDER_MESSAGE))
     if not 1 <= order.variants <= MAX_VARIANTS:
         problems.append(ValidationProblem("variants", f"Choose 1 to {MAX_VARIANTS} variants."))
     if order.batch and order.operation is not Operation.CREATE:

@@ -81,6 +81,7 @@ class BuilderEnvironment:
     long_durations: bool
     references_dir: Path
     characters: tuple[Character, ...] = ()
+    retired: bool = False  # OpenAI's own Videos API: explained in the builder, never sent
 
 
 def brief_title(brief: Brief) -> str:
@@ -495,6 +496,7 @@ class PromptPanel(QWidget):
             characters=[CharacterRef(c.remote_id, c.name) for c in self.characters.selected()],
             budget_cap_cents=self._budget_cap,
             committed_cents=self._committed,
+            provider_retired=self.environment.retired,
         )
         self._preflight = preflight
         self._show(preflight)
@@ -513,7 +515,11 @@ class PromptPanel(QWidget):
         _set_problems(self.prompt_problems, prompt_msgs, self.prompt_edit)
         _set_problems(
             self.format_problems,
-            by_field.get("model", []) + by_field.get("size", []) + by_field.get("seconds", []),
+            by_field.get("provider", [])
+            + by_field.get("model", [])
+            + by_field.get("size", [])
+            + by_field.get("seconds", [])
+            + by_field.get("batch", []),
             None,
         )
         _set_problems(self.reference_problems, by_field.get("reference", []), None)

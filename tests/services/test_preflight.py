@@ -64,3 +64,12 @@ def test_reference_read_problems_land_on_the_reference_field() -> None:
         reference_problems=["Could not read ref.png: not an image. Choose a JPEG, PNG or WebP."],
     )
     assert [(p.field, p.message[:14]) for p in check.problems] == [("reference", "Could not read")]
+
+
+def test_a_retired_provider_is_refused_before_any_job_exists() -> None:
+    check = compute_preflight(
+        _order(), default_catalog(), long_durations=False, provider_retired=True
+    )
+    assert [p.field for p in check.problems] == ["provider"]
+    assert "2026-09-24" in check.problems[0].message
+    assert not check.ok
