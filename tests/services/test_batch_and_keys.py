@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sora_studio.core.models import ErrorClass, JobStatus, Operation
+from sora_studio.core.errors import UserError
+from sora_studio.core.models import JobStatus, Operation
 from sora_studio.emulator.server import EmulatorServer
 from sora_studio.services.engine import JobEngine
 from sora_studio.services.providers import ProviderRegistry
@@ -77,8 +78,6 @@ def test_missing_key_is_an_actionable_auth_error(studio: Studio) -> None:
 
 
 def test_openai_profile_explains_the_retirement_without_calling(studio: Studio) -> None:
-    [job] = studio.engine.submit(order(provider="openai"))
-    [done] = studio.settle(job.id)
-    assert done.status is JobStatus.FAILED
-    assert done.error_class is ErrorClass.MODEL_UNAVAILABLE
-    assert "2026-09-24" in (done.error_message or "")
+    with pytest.raises(UserError, match="2026-09-24"):
+        studio.engine.submit(order(provider="openai"))
+    assert studio.repo.list_jobs() == []
