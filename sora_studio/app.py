@@ -5,7 +5,10 @@ folders, opens the GUI thread's read-only view of the database, builds the panel
 window and shows it at once. Only then, off the GUI thread, does it start what is slow: the
 built-in emulator when no provider is configured, and the job engine (whose import pulls in the
 ``openai`` SDK). When those are up, a PollWorker on its own QThread drives the engine and the
-window is attached to it. Everything is passed through constructors; nothing is global.
+window is attached to it; Submit is enabled when the worker reports ``ready`` (engine built,
+provider clients warm). Everything is passed through constructors; nothing is global. The
+desk's long-lived objects are frozen out of the garbage collector's full passes (``gc.freeze``)
+once built, because a full pass over them stops every thread, the GUI's included.
 
 Threads: the GUI thread owns the windows and the reader ``Repository``; a short-lived Python
 thread starts the emulator and warms the engine's imports; the poll thread owns the engine and the
@@ -15,6 +18,7 @@ only writing connection; the emulator serves from its own thread.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import re
@@ -323,6 +327,8 @@ class Desk(QObject):
         """Start the emulator (if it is the provider) and warm the engine, off the GUI thread."""
         if not self.options.start_engine or self._start_thread is not None:
             return
+        # The window is built: its objects live as long as the desk (see _engine_ready).
+        gc.freeze()
         use_emulator = self.provider_name == EMULATOR_PROFILE
         self._start_thread = threading.Thread(
             target=self._background_start, args=(use_emulator,), name="desk-start", daemon=True
@@ -376,16 +382,29 @@ class Desk(QObject):
         from sora_studio.ui.workers.poll_worker import start_poll_thread
 
         self.emulator_url = emulator_url
-        self.poll_thread, self.worker = start_poll_thread(self._engine_factory)
-        self.window.attach_worker(self.worker)
-        self.operations.connect_worker(self.worker)
-        self.providers_changed.connect(self.worker.reload_providers)
-        self.worker.action_failed.connect(
-            lambda message: self.window.status.showMessage(message, 10000)
+        self.poll_thread, self.worker = start_poll_thread(
+            self._engine_factory, before_start=self._wire_worker
         )
+
+    def _wire_worker(self, worker: Any) -> None:
+        """Connect the window to the worker before its thread starts (so no signal is missed)."""
+        self.worker = worker
+        self.window.attach_worker(worker)
+        self.operations.connect_worker(worker)
+        self.providers_changed.connect(worker.reload_providers)
+        worker.action_failed.connect(lambda message: self.window.status.showMessage(message, 10000))
+        worker.ready.connect(self._engine_ready)
+        worker.start_failed.connect(self._start_failed)
+
+    def _engine_ready(self) -> None:
+        """The engine runs and its provider's clients are built: let people submit."""
+        # Everything loaded so far (widgets, the SDK, the media stack) lives as long as the
+        # desk: keep it out of the collector's full passes, which otherwise walk it all and
+        # pause every thread (a 50-100 ms stutter) every few seconds of a busy queue.
+        gc.freeze()
         self._install_moderator()
         self.prompt_panel.set_engine_ready(True)
-        self.window.status.set_provider(self.provider_name, True, emulator_url or "configured")
+        self.window.status.set_provider(self.provider_name, True, self.emulator_url or "configured")
         self.engine_attached.emit(self.worker)
 
     def on_review_action(self, kind: str, job_id: int) -> None:
@@ -454,6 +473,8 @@ class Desk(QObject):
             self.moderator = None
         self.thumbnails.shutdown()
         self.reader.close()
+        # What start() froze may go now (a test process builds many desks).
+        gc.unfreeze()
         # Destroy the widgets and timers on the GUI thread now. Left to Python's cyclic garbage
         # collector they could be destroyed on a worker thread, which Qt does not survive.
         self.window.close()

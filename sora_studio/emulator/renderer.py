@@ -43,6 +43,9 @@ from sora_studio.media.frames import (
 from sora_studio.media.probe import MediaError, probe_video
 
 FPS = 24
+# A keyframe every 2 s: the desk's download check decodes keyframes and the last GOP whole
+# (media.probe.verify_video), so every clip's final frames are decoded too.
+GOP_FRAMES = 2 * FPS
 MODES = ("create", "remix", "edit", "extend")
 _CANCEL_CHECK_EVERY = 4  # frames; well under a second of render time at any size
 _FADE_S = 1.0  # reference image / extension seam cross-fade
@@ -238,7 +241,12 @@ def render_video(
     out = Planes.allocate(width, height)
     report_every = max(1, total // 100)
     with Mp4Writer(
-        out_dir / "video.mp4", width, height, fps=FPS, threads=encoder_threads
+        out_dir / "video.mp4",
+        width,
+        height,
+        fps=FPS,
+        threads=encoder_threads,
+        gop_size=GOP_FRAMES,
     ) as writer:
         for index in range(total):
             if should_cancel is not None and index % _CANCEL_CHECK_EVERY == 0 and should_cancel():

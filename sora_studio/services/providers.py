@@ -170,6 +170,23 @@ class ProviderRegistry:
         self._clients[(name, sdk_retries)] = client
         return client
 
+    def warm(self, name: str | None = None) -> bool:
+        """Build ``name``'s clients (default: the default provider's) now; True when usable.
+
+        The first client loads the SDK's HTTP stack and builds an SSL context, which holds
+        Python's GIL for tens of milliseconds; the desk calls this on the engine's thread before
+        it lets anyone submit, so that pause is not felt as a stutter after the first render
+        is sent. A provider that cannot be used yet (no key, emulator down) answers False; the
+        engine reports that on its first real call as usual.
+        """
+        try:
+            target = name if name is not None else self.default_name()
+            self.client(target)
+            self.submit_client(target)
+        except (ProviderError, UserError):
+            return False
+        return True
+
     def batch_client(self, name: str) -> BatchClient:
         """Files + Batches calls for the provider, sharing the SDK client of :meth:`client`."""
         cached = self._batch_clients.get(name)

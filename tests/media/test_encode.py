@@ -55,3 +55,31 @@ def test_wrong_frame_shape_is_refused_and_no_file_is_left(tmp_path: Path) -> Non
 def test_odd_size_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="even"):
         Mp4Writer(tmp_path / "odd.mp4", 65, 48)
+
+
+def _keyframe_positions(path: Path) -> list[int]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return [
+            i for i, p in enumerate(p for p in container.demux(stream) if p.size) if p.is_keyframe
+        ]
+
+
+def test_gop_size_puts_a_keyframe_at_least_that_often(tmp_path: Path) -> None:
+    # A still picture: x264 would otherwise place only the first keyframe in 96 frames.
+    plain, short = tmp_path / "plain.mp4", tmp_path / "gop.mp4"
+    for path, gop in ((plain, None), (short, 48)):
+        with Mp4Writer(path, 64, 48, fps=24, audio=False, gop_size=gop) as writer:
+            for _ in range(96):
+                writer.write_yuv420(np.full((72, 64), 90, dtype=np.uint8))
+    assert _keyframe_positions(plain) == [0]
+    keys = _keyframe_positions(short)
+    assert keys[0] == 0 and len(keys) >= 2
+    ends = [*keys[1:], 96]  # each GOP runs to the next keyframe, the last one to the end
+    assert max(end - start for start, end in zip(keys, ends, strict=True)) <= 48
+
+
+def test_a_gop_size_below_one_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="gop_size"):
+        Mp4Writer(tmp_path / "x.mp4", 64, 48, gop_size=0)
+    assert list(tmp_path.iterdir()) == []

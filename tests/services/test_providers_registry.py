@@ -59,3 +59,29 @@ def test_reload_drops_cached_clients(tmp_path: Path, emulator) -> None:
     finally:
         registry.close()
         repo.close()
+
+
+def test_warm_builds_the_default_providers_clients_up_front(tmp_path: Path, emulator) -> None:
+    repo = Repository(open_db(tmp_path / "studio.sqlite3"))
+    registry = ProviderRegistry(repo, env={}, emulator_base_url=emulator.base_url)
+    try:
+        assert registry.warm() is True
+        # Built once: the engine's first calls reuse exactly these clients.
+        assert registry.client("emulator") is registry.client("emulator")
+        first = registry.submit_client("emulator")
+        assert registry.warm("emulator") is True
+        assert registry.submit_client("emulator") is first
+    finally:
+        registry.close()
+        repo.close()
+
+
+def test_warm_answers_false_when_the_provider_cannot_be_used_yet(tmp_path: Path) -> None:
+    repo = Repository(open_db(tmp_path / "studio.sqlite3"))
+    registry = ProviderRegistry(repo, env={})  # the emulator has not started: no base URL
+    try:
+        assert registry.warm() is False
+        assert registry.warm("no-such-provider") is False
+    finally:
+        registry.close()
+        repo.close()

@@ -15,7 +15,7 @@ from sora_studio.emulator.faults import EmulatorSettings
 from sora_studio.emulator.server import EmulatorServer
 from sora_studio.services.engine import JobEngine
 from sora_studio.services.orders import RenderOrder
-from sora_studio.ui.workers.poll_worker import start_poll_thread, stop_poll_thread
+from sora_studio.ui.workers.poll_worker import PollWorker, start_poll_thread, stop_poll_thread
 from tests.services.conftest import make_engine
 
 ORDER = RenderOrder(
@@ -80,3 +80,52 @@ def test_worker_runs_a_job_to_ready_on_its_own_thread(
         with qtbot.waitSignal(worker.stopped, timeout=10000):
             assert stop_poll_thread(thread, worker, 10000)
     assert thread.isFinished()
+
+
+def test_ready_comes_once_the_providers_clients_are_built_and_before_any_tick(
+    qtbot: QtBot, tmp_path: Path, emulator: EmulatorServer
+) -> None:
+    registries: list[object] = []
+
+    def factory() -> JobEngine:
+        engine = make_engine(tmp_path / "studio", emulator.base_url)[1]
+        registries.append(engine.registry)
+        return engine
+
+    order: list[str] = []
+    warm_at_ready: list[bool] = []
+
+    def wire(worker: PollWorker) -> None:
+        # Connected before the thread starts (start_poll_thread's hook), so nothing is missed.
+        def on_ready() -> None:
+            order.append("ready")
+            registry = registries[0]
+            warm_at_ready.append(bool(registry._clients))  # type: ignore[attr-defined]
+
+        worker.ready.connect(on_ready)
+        worker.poll_report.connect(lambda _report: order.append("tick"))
+
+    thread, worker = start_poll_thread(factory, before_start=wire)
+    try:
+        qtbot.waitUntil(lambda: "tick" in order, timeout=10_000)
+        assert order[0] == "ready"
+        assert warm_at_ready == [True]  # the SDK clients existed before anyone could submit
+    finally:
+        with qtbot.waitSignal(worker.stopped, timeout=10000):
+            assert stop_poll_thread(thread, worker, 10000)
+
+
+def test_an_engine_that_cannot_be_built_reports_why(qtbot: QtBot) -> None:
+    def factory() -> JobEngine:
+        raise OSError("the library folder is read-only")
+
+    failures: list[str] = []
+    thread, worker = start_poll_thread(
+        factory, before_start=lambda w: w.start_failed.connect(failures.append)
+    )
+    try:
+        qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+        assert "read-only" in failures[0] and "could not start" in failures[0]
+    finally:
+        with qtbot.waitSignal(worker.stopped, timeout=10000):
+            assert stop_poll_thread(thread, worker, 10000)

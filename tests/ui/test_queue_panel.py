@@ -6,7 +6,7 @@ import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, QUrl
+from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan, Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -15,7 +15,7 @@ from sora_studio.services.library import asset_path, job_folder
 from sora_studio.ui.notifications import Notifier, notification_text
 from sora_studio.ui.queue.actions import DeleteChoice, QueueAction, allowed_actions
 from sora_studio.ui.queue.filter_proxy import QueueFilterProxy
-from sora_studio.ui.queue.model import JOB_ID_ROLE, Column, QueueModel
+from sora_studio.ui.queue.model import JOB_ID_ROLE, RUNNING, Column, QueueModel
 from sora_studio.ui.queue.thumbnails import ThumbnailCache
 from sora_studio.ui.queue_panel import QueuePanel
 
@@ -233,3 +233,63 @@ def test_notifications_only_when_the_window_is_not_focused(jobs, qtbot) -> None:
     assert not notifier.job_changed(jobs.make(4, JobStatus.IN_PROGRESS), JobStatus.QUEUED)
     title, body = notification_text(jobs.make(5, JobStatus.BLOCKED, error_message="Nope."))
     assert title == "Render #5 blocked by content policy" and body.endswith("Nope.")
+
+
+def test_multi_data_answers_every_role_as_data_does(jobs, qtbot, tmp_path: Path) -> None:
+    # Views ask for all of a cell's roles in one multiData call (one GIL hand-over, not eight).
+    model = _model(tmp_path, jobs.mixed())
+    roles = [
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.FontRole,
+        JOB_ID_ROLE,
+    ]
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            for role in roles:
+                item = QModelRoleData(int(role))
+                model.multiData(index, QModelRoleDataSpan(item, 1))
+                assert item.data() == index.data(role), (row, column, role)
+    outside = QModelRoleData(int(Qt.ItemDataRole.DisplayRole))
+    model.multiData(QModelIndex(), QModelRoleDataSpan(outside, 1))
+    assert outside.data() is None
+
+
+def test_status_bars_repaint_from_cache_until_the_job_changes(jobs, qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path, jobs.mixed())
+    panel.resize(1200, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    job = panel.model.job(2)
+    assert job is not None
+    proxy_row = panel.proxy.mapFromSource(panel.model.index(panel.model.row_of(2), 0)).row()
+    cell = panel.view.visualRect(panel.proxy.index(proxy_row, Column.STATUS))
+
+    def status_cell() -> QImage:
+        return panel.view.viewport().grab(cell).toImage()
+
+    first = status_cell()
+    assert status_cell() == first  # the same state paints the same pixels
+    panel.model.upsert(dataclasses.replace(job, progress=min(100, job.progress + 50)))
+    assert status_cell() != first  # a new progress is a new bar
+
+
+def test_the_elapsed_tick_repaints_only_running_rows(jobs, qtbot, tmp_path: Path) -> None:
+    model = _model(tmp_path, jobs.mixed())
+    seen: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(
+        lambda a, b, roles=(): seen.append((a.row(), b.row(), a.column(), b.column()))
+    )
+    model._refresh_elapsed()  # what the one-second timer runs
+    running = {
+        row
+        for row in range(model.rowCount())
+        if model.job_at(row).status in RUNNING  # type: ignore[union-attr]
+    }
+    assert running, "the fixture has running jobs"
+    covered = {row for top, bottom, _, _ in seen for row in range(top, bottom + 1)}
+    assert covered == running
+    assert all(a == b == Column.ELAPSED for _, _, a, b in seen)

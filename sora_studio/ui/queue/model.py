@@ -19,6 +19,7 @@ from typing import Any, TypeAlias
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleDataSpan,
     QPersistentModelIndex,
     Qt,
     QTimer,
@@ -133,6 +134,14 @@ def elapsed_seconds(job: Job, now: float) -> float | None:
         return None
     end = job.completed_at if job.status.is_terminal and job.completed_at else now
     return max(0.0, end - start)
+
+
+def status_text(job: Job) -> str:
+    """The status cell's label: ``Rendering 40%`` while a percentage means something."""
+    label = STATUS_LABELS.get(job.status, job.status.value)
+    if job.status in (JobStatus.IN_PROGRESS, JobStatus.DOWNLOADING):
+        return f"{label} {job.progress}%"
+    return label
 
 
 def sort_key(job: Job) -> tuple[int, float, int]:
@@ -291,7 +300,27 @@ class QueueModel(QAbstractTableModel):
         job = self.job_at(index.row())
         if job is None or not 0 <= index.column() < len(Column):
             return None
+        return self._value(job, Column(index.column()), role)
+
+    def multiData(self, index: ModelIndex, roleDataSpan: QModelRoleDataSpan) -> None:
+        """Every role a view asks for in one call (Qt's delegates ask for about eight per cell).
+
+        Each call from C++ into Python takes Python's GIL; while renders and downloads run on
+        other threads, every such hand-over can wait up to the switch interval. One call per
+        cell instead of one per role is what keeps the queue's repaints short then.
+        """
+        job = None
+        if index.isValid() and not index.parent().isValid():
+            job = self.job_at(index.row())
+        if job is None or not 0 <= index.column() < len(Column):
+            for item in roleDataSpan:
+                item.clearData()
+            return
         column = Column(index.column())
+        for item in roleDataSpan:
+            item.setData(self._value(job, column, item.role()))
+
+    def _value(self, job: Job, column: Column, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(job, column)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -337,10 +366,7 @@ class QueueModel(QAbstractTableModel):
         if column == Column.SECONDS:
             return str(job.seconds)
         if column == Column.STATUS:
-            label = STATUS_LABELS.get(job.status, job.status.value)
-            if job.status in (JobStatus.IN_PROGRESS, JobStatus.DOWNLOADING):
-                return f"{label} {job.progress}%"
-            return label
+            return status_text(job)
         if column == Column.ELAPSED:
             elapsed = elapsed_seconds(job, self._clock())
             return "" if elapsed is None else format_duration(elapsed)
@@ -395,13 +421,21 @@ class QueueModel(QAbstractTableModel):
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     def _refresh_elapsed(self) -> None:
-        rows = [self._rows[i] for i, job in self._jobs.items() if job.status in RUNNING]
-        if rows:
-            self.dataChanged.emit(
-                self.index(min(rows), Column.ELAPSED),
-                self.index(max(rows), Column.ELAPSED),
-                [Qt.ItemDataRole.DisplayRole],
-            )
+        """Repaint the "elapsed" cells of running jobs: one ``dataChanged`` per run of rows.
+
+        Not one span from the first to the last running row: the filter proxy re-checks every
+        row a change spans (a call into Python each), and finished rows lie in between.
+        """
+        rows = sorted(self._rows[i] for i, job in self._jobs.items() if job.status in RUNNING)
+        start = 0
+        for k in range(1, len(rows) + 1):
+            if k == len(rows) or rows[k] != rows[k - 1] + 1:
+                self.dataChanged.emit(
+                    self.index(rows[start], Column.ELAPSED),
+                    self.index(rows[k - 1], Column.ELAPSED),
+                    [Qt.ItemDataRole.DisplayRole],
+                )
+                start = k
 
     def spend_cents(self) -> Decimal:
         """What the loaded jobs cost or will cost (blocked/failed/cancelled/expired excluded)."""

@@ -18,7 +18,7 @@ Keys (shortcuts on the panel and its children): ``1/A 2/C 3/R`` verdicts and ``C
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -26,7 +26,15 @@ from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from sora_studio.core.errors import UserError
-from sora_studio.core.models import Job, JobStatus, LineageKind, Note, ReviewStatus
+from sora_studio.core.models import (
+    Asset,
+    AssetVariant,
+    Job,
+    JobStatus,
+    LineageKind,
+    Note,
+    ReviewStatus,
+)
 from sora_studio.services.review import add_note, default_reviewer
 from sora_studio.storage.repository import Repository
 from sora_studio.ui.compare.compare_view import CompareView
@@ -37,7 +45,7 @@ from sora_studio.ui.player.timeline import Marker
 from sora_studio.ui.review.clip_actions import ClipActions
 from sora_studio.ui.review.clip_filter import ClipFilter, ClipFilterProxy
 from sora_studio.ui.review.clip_model import ClipModel, SortKey
-from sora_studio.ui.review.clip_row import ClipRow, build_clip_row
+from sora_studio.ui.review.clip_row import RENDERING_STATUSES, ClipRow, build_clip_row
 from sora_studio.ui.review.filter_bar import FilterBar
 from sora_studio.ui.review.grid_view import ClipGridView, ReasonProvider, ask_reject_reason
 from sora_studio.ui.review.job_loader import JobLoader
@@ -233,10 +241,15 @@ class ReviewPanel(QWidget):
         return self.player.handle_key(key, Qt.KeyboardModifier.NoModifier)
 
     def _build_row(self, job: Job, version: int) -> ClipRow:
-        try:
-            assets = self.repo.assets_for(job.id)
-        except UserError:
-            assets = {}
+        # A clip still rendering or downloading has no files recorded yet (the engine stores
+        # them in the same transaction that makes it ready): no query for the many progress
+        # updates of a busy queue, which repaint on the GUI thread.
+        assets: Mapping[AssetVariant, Asset] = {}
+        if job.status not in RENDERING_STATUSES:
+            try:
+                assets = self.repo.assets_for(job.id)
+            except UserError:
+                assets = {}
         row = build_clip_row(job, version, self.library_root, assets)
         local = self._local_sheets.get(job.id)
         return row if local is None else dataclasses.replace(row, spritesheet_path=local)

@@ -5,7 +5,9 @@ engine is *built* there too (``start`` calls the factory), so its database conne
 writer, belongs to that thread. The timer is created in ``start`` (a QTimer belongs to the thread
 that makes it) and fires one bounded ``poll_once`` per tick; between ticks the thread's event
 loop delivers queued slot calls (submit, cancel, stop...), so they are felt within about a second.
-There is no sleeping loop anywhere.
+There is no sleeping loop anywhere. Before the first tick, ``start`` builds the default
+provider's SDK clients and only then emits ``ready``: the desk enables Submit on ``ready``, so
+the GIL-heavy first client build never competes with someone's work on the GUI thread.
 
 Calling slots from the GUI thread: connect a GUI-side signal to the slot (the connection is
 queued automatically across threads), or use ``QMetaObject.invokeMethod(worker, "cancel",
@@ -44,6 +46,8 @@ class PollWorker(QObject):
     stall_detected = Signal(int, str)  # job id, message
     poll_report = Signal(object)  # PollReport, after every tick (for status bars and tests)
     providers_reloaded = Signal()
+    ready = Signal()  # the engine is built and its provider's clients are warm: submit away
+    start_failed = Signal(str)  # why the engine could not be built
     stopped = Signal()
 
     def __init__(self, engine_factory: Callable[[], JobEngine]) -> None:
@@ -62,19 +66,36 @@ class PollWorker(QObject):
 
     @Slot()
     def start(self) -> None:
-        """Build the engine and the timer on this thread, then tick at once."""
+        """Build the engine, warm its provider's clients, emit ``ready``, then tick at once."""
         if self._timer is not None:
             return
         try:
             self._engine = self._factory()
         except (UserError, ProviderError, OSError) as exc:
-            self.connection_changed.emit(False, f"The job engine could not start: {exc}")
+            message = f"The job engine could not start: {exc}"
+            self.connection_changed.emit(False, message)
+            self.start_failed.emit(message)
             return
         self._engine.add_listener(self._forward)
+        self._warm(self._engine)
+        self.ready.emit()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
         self._timer.start(0)
+
+    @staticmethod
+    def _warm(engine: JobEngine) -> None:
+        """Build the default provider's SDK clients before anyone can submit.
+
+        The first client loads the SDK's HTTP stack and builds an SSL context, holding the
+        GIL for tens of milliseconds; done here, before ``ready``, that pause never lands in
+        the middle of someone's work on the GUI thread (bench_gui_stall.py).
+        """
+        try:
+            engine.registry.warm()
+        except Exception:  # warming is an optimisation; the first real call reports problems
+            log.exception("could not prepare the provider's client in advance")
 
     @Slot()
     def stop(self) -> None:
@@ -209,13 +230,22 @@ class PollWorker(QObject):
         self._derived(lambda e: e.regenerate(job_id))
 
 
-def start_poll_thread(engine_factory: Callable[[], JobEngine]) -> tuple[QThread, PollWorker]:
-    """A started QThread running a PollWorker; ``engine_factory`` is called on that thread."""
+def start_poll_thread(
+    engine_factory: Callable[[], JobEngine],
+    before_start: Callable[[PollWorker], None] | None = None,
+) -> tuple[QThread, PollWorker]:
+    """A started QThread running a PollWorker; ``engine_factory`` is called on that thread.
+
+    ``before_start(worker)`` runs on the caller's thread before the thread starts: connect to
+    ``ready`` / ``start_failed`` there, or a fast start could emit them before anyone listens.
+    """
     thread = QThread()
     thread.setObjectName("poll-worker")
     worker = PollWorker(engine_factory)
     worker.moveToThread(thread)
     thread.started.connect(worker.start)
+    if before_start is not None:
+        before_start(worker)
     thread.start()
     return thread, worker
 

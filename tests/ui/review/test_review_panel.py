@@ -191,3 +191,25 @@ def test_transport_keys_follow_the_tab_on_show(qtbot, panel, library) -> None:  
     assert panel.transport_key(Qt.Key.Key_L)
     assert panel.player.shuttle_rate == 1.0 and not panel.compare.is_playing
     panel.transport_key(Qt.Key.Key_K)
+
+
+def test_progress_updates_of_a_rendering_clip_read_no_assets(qtbot, panel, library) -> None:  # type: ignore[no-untyped-def]
+    # A busy queue sends many progress updates; each repaint must not query the database.
+    rendering = library.job_ids[3]
+    asked: list[int] = []
+    real = panel.repo.assets_for
+
+    def counting(job_id: int):  # type: ignore[no-untyped-def]
+        asked.append(job_id)
+        return real(job_id)
+
+    panel.repo.assets_for = counting
+    for progress in (20, 40, 60):
+        panel.on_job_updated(panel.repo.update_job(rendering, progress=progress))
+        row = panel.model.clip_row(rendering)
+        assert row.job.progress == progress and row.video_path is None
+    assert asked == []
+    ready = panel.repo.update_job(rendering, status=JobStatus.READY, progress=100)
+    panel.on_job_updated(ready)
+    panel.model.clip_row(rendering)
+    assert asked == [rendering]  # a ready clip reads where its files were recorded
