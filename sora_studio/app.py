@@ -269,6 +269,7 @@ class Desk(QObject):
             long_durations=profile.long_durations_enabled,
             references_dir=self.paths.data / "references",
             characters=tuple(self.reader.list_characters(profile.name)),
+            retired=profile.retired,
         )
 
     def open_repository(self) -> Repository:

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -143,6 +143,41 @@ def profile_from_dict(data: Mapping[str, Any]) -> ProviderProfile:
         raise UserError(f"provider profile is missing the field {exc.args[0]!r}") from exc
     except (TypeError, ValueError) as exc:
         raise UserError(f"provider profile has a mistyped field: {exc}") from exc
+
+
+def saved_profile(record: Any) -> ProviderProfile:
+    """A stored ``ProviderRecord`` as a profile, its options (timeout, retries, retired) kept."""
+    data = dict(record.to_profile_dict())
+    data["base_url"] = data.get("base_url") or None
+    return profile_from_dict(data)
+
+
+def merge_profiles(
+    env: Mapping[str, str], records: Iterable[Any], emulator_base_url: str | None = None
+) -> list[ProviderProfile]:
+    """Built-ins first, then saved profiles (a saved one replaces a built-in of its name); the
+    emulator gets the URL it listens on once it has been started."""
+    by_name = {p.name: p for p in builtin_profiles(env)}
+    for record in records:
+        by_name[record.name] = saved_profile(record)
+    result = []
+    for profile in by_name.values():
+        if profile.kind == "emulator" and profile.base_url is None and emulator_base_url:
+            profile = profile.with_base_url(emulator_base_url)
+        result.append(profile)
+    return result
+
+
+def choose_default_profile(profiles: Iterable[ProviderProfile], saved_choice: object) -> str:
+    """The saved default; else the ``environment`` profile unless it points at a retired service
+    (an ``OPENAI_API_KEY`` left in a shell must not make every render fail); else the emulator."""
+    by_name = {p.name: p for p in profiles}
+    if isinstance(saved_choice, str) and saved_choice in by_name:
+        return saved_choice
+    environment = by_name.get(ENVIRONMENT_PROFILE)
+    if environment is not None and not environment.retired:
+        return ENVIRONMENT_PROFILE
+    return EMULATOR_PROFILE
 
 
 def builtin_profiles(env: Mapping[str, str]) -> list[ProviderProfile]:

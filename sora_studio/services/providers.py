@@ -21,11 +21,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sora_studio.api.provider import (
-    EMULATOR_PROFILE,
-    ENVIRONMENT_PROFILE,
     ProviderProfile,
-    builtin_profiles,
-    profile_from_dict,
+    choose_default_profile,
+    merge_profiles,
     resolve_api_key,
 )
 from sora_studio.core.catalog import Catalog
@@ -56,13 +54,6 @@ def _default_factory(profile: ProviderProfile, api_key: str) -> VideosClient:
     return VideosClient(profile, api_key=api_key)
 
 
-def saved_profile(record: Any) -> ProviderProfile:
-    """A stored ``ProviderRecord`` as a profile, its options (timeout, retries, retired) kept."""
-    data = dict(record.to_profile_dict())
-    data["base_url"] = data.get("base_url") or None
-    return profile_from_dict(data)
-
-
 class ProviderRegistry:
     """Profiles by name, their catalogs, and a cached client for each (engine thread only)."""
 
@@ -88,17 +79,12 @@ class ProviderRegistry:
 
     def profiles(self) -> list[ProviderProfile]:
         """Built-ins first, then saved profiles; a saved one replaces a built-in of its name."""
-        by_name: dict[str, ProviderProfile] = {p.name: p for p in builtin_profiles(self._env)}
-        for record in self._store.list_providers():
-            by_name[record.name] = saved_profile(record)
-        result = []
-        for profile in by_name.values():
-            if profile.kind == "emulator" and profile.base_url is None and self._emulator_base_url:
-                profile = profile.with_base_url(self._emulator_base_url)
-            if profile.name in self._overrides:
-                profile = replace(profile, **self._overrides[profile.name])
-            result.append(profile)
-        return result
+        return [
+            replace(profile, **self._overrides.get(profile.name, {}))
+            for profile in merge_profiles(
+                self._env, self._store.list_providers(), self._emulator_base_url
+            )
+        ]
 
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.profiles())
@@ -113,14 +99,10 @@ class ProviderRegistry:
         )
 
     def default_name(self) -> str:
-        """The saved default, else the environment profile when set, else the emulator."""
-        chosen = self._store.get_setting(DEFAULT_PROVIDER_SETTING)
-        names = self.names()
-        if isinstance(chosen, str) and chosen in names:
-            return chosen
-        if ENVIRONMENT_PROFILE in names:
-            return ENVIRONMENT_PROFILE
-        return EMULATOR_PROFILE
+        """See :func:`~sora_studio.api.provider.choose_default_profile`."""
+        return choose_default_profile(
+            self.profiles(), self._store.get_setting(DEFAULT_PROVIDER_SETTING)
+        )
 
     def catalog(self, name: str) -> Catalog:
         return self.profile(name).catalog()

@@ -173,3 +173,16 @@ def test_log_filter_redacts_keys(caplog: pytest.LogCaptureFixture) -> None:
     text = caplog.text
     assert "sk-secret-abcdef123456" not in text
     assert "[redacted]" in text
+
+
+def test_a_key_for_retired_openai_alone_leaves_the_emulator_as_default() -> None:
+    from sora_studio.api.provider import choose_default_profile
+
+    only_key = builtin_profiles({"OPENAI_API_KEY": "sk-left-in-a-shell"})
+    assert choose_default_profile(only_key, None) == "emulator"
+    gateway = builtin_profiles(
+        {"OPENAI_API_KEY": "sk-gw", "OPENAI_BASE_URL": "https://gateway.example/v1"}
+    )
+    assert choose_default_profile(gateway, None) == "environment"
+    assert choose_default_profile(gateway, "openai") == "openai"
+    assert choose_default_profile(gateway, "no-such-profile") == "environment"
