@@ -162,7 +162,8 @@ class FilterBar(QWidget):
             box.blockSignals(False)
 
     def set_counts(self, shown: int, total: int, *, loading: bool = False) -> None:
-        text = f"{shown} of {total} clips" if shown != total else f"{total} clips"
+        noun = "clip" if total == 1 else "clips"
+        text = f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}"
         self.count_label.setText(f"{text}, loading more…" if loading else text)
 
     def current_filter(self) -> ClipFilter:
