@@ -3,9 +3,10 @@
 Lives on the GUI thread and talks to the engine only through the PollWorker: user actions become
 this window's signals (``submit_order``, ``cancel_job``…), which ``attach_worker`` connects to the
 worker's slots; since the worker lives on its own thread, Qt delivers them as queued calls. The
-worker's ``job_updated`` feeds the queue model (one ``dataChanged`` per job), the review widget
-and notifications. Panels arrive through the constructor; the window makes none of its
-collaborators itself.
+worker's ``job_updated`` and ``jobs_submitted`` are buffered (``JobUpdateBuffer``) and applied
+every ~50 ms as one batch to the queue model, the review widget and notifications, so a burst of
+updates costs the GUI thread one short pass instead of hundreds. Panels arrive through the
+constructor; the window makes none of its collaborators itself.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sora_studio.ui.layout_state import LayoutState
 from sora_studio.ui.notifications import Notifier
 from sora_studio.ui.prompt_panel import PromptPanel
 from sora_studio.ui.queue.model import RUNNING, WAITING
+from sora_studio.ui.queue.updates import JobUpdateBuffer
 from sora_studio.ui.queue_panel import QueuePanel
 from sora_studio.ui.shortcuts_overlay import ShortcutsOverlay
 from sora_studio.ui.status_bar import StudioStatusBar
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
         self._spend_timer.setSingleShot(True)
         self._spend_timer.setInterval(SPEND_REFRESH_MS)
         self._spend_timer.timeout.connect(self.refresh_spend)
+        self._updates = JobUpdateBuffer(self._apply_job_updates, parent=self)
 
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
@@ -311,10 +314,21 @@ class MainWindow(QMainWindow):
     # --- slots -----------------------------------------------------------------------------
 
     def on_job_updated(self, job: Job) -> None:
-        self.queue_panel.model.upsert(job)
+        """Slot for ``PollWorker.job_updated``: buffered, applied with the next batch."""
+        self._updates.add(job)
+
+    def flush_job_updates(self) -> None:
+        """Apply buffered job updates now instead of at the next batch tick."""
+        self._updates.flush()
+
+    def _apply_job_updates(self, jobs: list[Job]) -> None:
+        """One coalesced batch: the queue in one go, then the review area job by job."""
+        self.queue_panel.model.apply_batch(jobs)
         slot = getattr(self.review_widget, "on_job_updated", None)
         if callable(slot):
-            slot(job)
+            for job in jobs:
+                slot(job)
+        self._update_in_flight()
         self._spend_timer.start()
 
     def on_submit_failed(self, message: str) -> None:
@@ -329,15 +343,12 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"{provider}: {detail}", 10000)
 
     def _on_jobs_submitted(self, jobs: list[Job]) -> None:
-        review = getattr(self.review_widget, "on_job_updated", None)
-        for job in jobs:
-            self.queue_panel.model.upsert(job)
-            if callable(review):
-                review(job)  # derived renders (edit, remix…) show in the grid at once
+        # Into the same buffer as updates (derived renders show in the grid too): a burst of
+        # orders becomes one insert, and a later update of the same job still wins.
+        self._updates.add_many(jobs)
         if jobs:
             noun = "render" if len(jobs) == 1 else "renders"
             self.status.showMessage(f"Queued {len(jobs)} {noun}", 5000)
-        self._spend_timer.start()
 
     def _on_stall(self, job_id: int, message: str) -> None:
         self.status.showMessage(f"Render #{job_id}: {message}", 15000)
@@ -354,7 +365,7 @@ class MainWindow(QMainWindow):
         self.status.showMessage("Queue paused" if paused else "Queue resumed", 4000)
 
     def _on_status_changed(self, job: Job, previous: object) -> None:
-        self._update_in_flight()
+        # The in-flight count is refreshed once per batch (``_apply_job_updates``), not here.
         self.notifier.job_changed(job, previous)  # type: ignore[arg-type]
 
     def _update_in_flight(self, *_args: object) -> None:

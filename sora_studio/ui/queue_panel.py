@@ -10,8 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -132,6 +138,17 @@ class QueuePanel(QWidget):
         self.view.setIconSize(THUMB_SIZE)
         self.view.setItemDelegateForColumn(Column.STATUS, StatusBarDelegate(self.view))
         header = self.view.horizontalHeader()
+        # The header reads its labels from a C++ model of its own instead of through the proxy
+        # from ``QueueModel.headerData``: every header repaint asks each section for about six
+        # roles, and each such call into Python waits for the GIL while renders run. The
+        # columns are fixed, so nothing else about the header depends on the table's model.
+        self.header_model = QStandardItemModel(0, len(Column), self)
+        for column in Column:
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                value = model.headerData(column, Qt.Orientation.Horizontal, role)
+                if value is not None:
+                    self.header_model.setHeaderData(column, Qt.Orientation.Horizontal, value, role)
+        header.setModel(self.header_model)
         header.setStretchLastSection(True)  # the problem text takes whatever width is left
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(30)
@@ -180,6 +197,18 @@ class QueuePanel(QWidget):
         ):
             signal.connect(self._update_empty)
         self.model.dataChanged.connect(self._on_source_changed)
+        # The summary counts statuses, so only status changes and added/removed rows touch it,
+        # and a batch of them recomputes it once (a zero-time timer runs after the batch).
+        self._summary_timer = QTimer(self)
+        self._summary_timer.setSingleShot(True)
+        self._summary_timer.setInterval(0)
+        self._summary_timer.timeout.connect(self._update_summary)
+        for changed in (
+            self.model.job_status_changed,
+            self.model.rowsRemoved,
+            self.model.modelReset,
+        ):
+            changed.connect(self._schedule_summary)
         self._update_empty()
         self._update_actions()
 
@@ -311,13 +340,14 @@ class QueuePanel(QWidget):
             row = self.proxy.mapToSource(selected[0]).row()
             if top_left.row() <= row <= bottom_right.row():
                 self._update_actions()
-        self._update_summary()
 
     def _update_actions(self, *_args: object) -> None:
         allowed = allowed_actions(self.selected_job())
         for key, action in self.actions.items():
             action.setEnabled(key in allowed)
-        self._update_summary()
+
+    def _schedule_summary(self, *_args: object) -> None:
+        self._summary_timer.start()
 
     def _update_summary(self) -> None:
         jobs = self.model.jobs()
@@ -345,4 +375,4 @@ class QueuePanel(QWidget):
             self.stack.setCurrentWidget(self.empty)
         else:
             self.stack.setCurrentWidget(self.view)
-        self._update_summary()
+        self._schedule_summary()

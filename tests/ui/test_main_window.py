@@ -41,7 +41,7 @@ def test_empty_library_shows_what_to_do_first(desk: Desk) -> None:
     assert "Starting the render engine" in desk.prompt_panel.why_label.text()
 
 
-def test_review_widget_can_be_swapped_in(desk: Desk, jobs) -> None:
+def test_review_widget_can_be_swapped_in(qtbot, desk: Desk, jobs) -> None:
     received = []
 
     class Grid(QLabel):
@@ -52,17 +52,17 @@ def test_review_widget_can_be_swapped_in(desk: Desk, jobs) -> None:
     desk.window.set_review_widget(grid)
     assert desk.window.centralWidget() is grid
     desk.window.on_job_updated(jobs.make(7))
-    assert received == [7]
+    qtbot.waitUntil(lambda: received == [7])  # updates arrive in ~50 ms batches
 
 
 def test_job_updates_reach_queue_status_bar_and_spend(qtbot, desk: Desk, jobs) -> None:
     window = desk.window
     window.on_job_updated(jobs.make(1, JobStatus.IN_PROGRESS))
     window.on_job_updated(jobs.make(2, JobStatus.QUEUED_LOCAL))
-    assert desk.queue_model.rowCount() == 2
+    qtbot.waitUntil(lambda: desk.queue_model.rowCount() == 2)  # updates arrive in batches
     assert window.status.jobs_label.text() == "2 in flight"
     window.on_job_updated(jobs.make(1, JobStatus.READY))
-    assert window.status.jobs_label.text() == "1 in flight"
+    qtbot.waitUntil(lambda: window.status.jobs_label.text() == "1 in flight")
     desk.reader.set_setting("budget_cap_cents", "2500")
     window.refresh_spend()
     assert window.status.spend_label.text() == "Spend $0.00 of $25.00"
@@ -103,6 +103,8 @@ def test_actions_become_queued_signals_for_the_worker(qtbot, desk: Desk, jobs) -
     with qtbot.waitSignal(window.resume_queue):
         desk.queue_panel.pause_button.click()
     window.on_job_updated(jobs.make(3, JobStatus.IN_PROGRESS))
+    window.flush_job_updates()
+    assert desk.queue_model.row_of(3) is not None
     with qtbot.waitSignal(window.cancel_job) as cancelled:
         desk.queue_panel.cancel_requested.emit(3)
     assert cancelled.args == [3]

@@ -17,7 +17,8 @@ from sora_studio.ui.queue.actions import DeleteChoice, QueueAction, allowed_acti
 from sora_studio.ui.queue.filter_proxy import QueueFilterProxy
 from sora_studio.ui.queue.model import JOB_ID_ROLE, RUNNING, Column, QueueModel
 from sora_studio.ui.queue.thumbnails import ThumbnailCache
-from sora_studio.ui.queue_panel import QueuePanel
+from sora_studio.ui.queue.updates import JobUpdateBuffer
+from sora_studio.ui.queue_panel import COLUMN_WIDTHS, QueuePanel
 
 
 def _model(tmp_path: Path, rows: list[Job]) -> QueueModel:
@@ -57,7 +58,8 @@ def test_an_update_emits_one_data_changed_for_its_row(jobs, qtbot, tmp_path: Pat
     )
     model.upsert(dataclasses.replace(job, progress=77))
     row = model.row_of(2)
-    assert seen == [(row, row, 0, len(Column) - 1)]
+    # Progress only: every column but the preview (the proxy's sort column: no re-sort).
+    assert seen == [(row, row, Column.PREVIEW + 1, len(Column) - 1)]
     assert model.index(row, Column.STATUS).data() == "Rendering 77%"
     model.upsert(dataclasses.replace(job, progress=77))  # identical: nothing to repaint
     assert len(seen) == 1
@@ -293,3 +295,99 @@ def test_the_elapsed_tick_repaints_only_running_rows(jobs, qtbot, tmp_path: Path
     covered = {row for top, bottom, _, _ in seen for row in range(top, bottom + 1)}
     assert covered == running
     assert all(a == b == Column.ELAPSED for _, _, a, b in seen)
+
+
+def test_the_proxy_forwards_multi_data_to_its_source_row(jobs, qtbot, tmp_path: Path) -> None:
+    # The proxy reorders rows: each proxy cell must answer with its own source row's values.
+    model = _model(tmp_path, jobs.mixed())
+    proxy = QueueFilterProxy()
+    proxy.setSourceModel(model)
+    for row in range(proxy.rowCount()):
+        for column in range(proxy.columnCount()):
+            index = proxy.index(row, column)
+            source = proxy.mapToSource(index)
+            for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, JOB_ID_ROLE):
+                item = QModelRoleData(int(role))
+                proxy.multiData(index, QModelRoleDataSpan(item, 1))
+                assert item.data() == source.data(role), (row, column, role)
+
+
+def test_a_batch_inserts_once_and_changes_each_row_once(
+    jobs, qtbot, qtmodeltester, tmp_path: Path
+) -> None:
+    model = _model(tmp_path, jobs.mixed())
+    proxy = QueueFilterProxy()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy)
+    before = model.rowCount()
+    inserted: list[tuple[int, int]] = []
+    changed: list[tuple[int, int, int]] = []
+    statuses: list[tuple[int, object]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.dataChanged.connect(lambda a, b, roles=(): changed.append((a.row(), b.row(), a.column())))
+    model.job_status_changed.connect(lambda job, previous: statuses.append((job.id, previous)))
+    two, three = model.job(2), model.job(3)
+    assert two is not None and three is not None
+    model.apply_batch(
+        [
+            jobs.make(101),
+            dataclasses.replace(two, progress=50),
+            jobs.make(102),
+            dataclasses.replace(two, progress=60),  # the latest update of a job wins
+            dataclasses.replace(three, status=JobStatus.READY, progress=100),
+            jobs.make(103),
+        ]
+    )
+    assert inserted == [(before, before + 2)]
+    # Each changed row is told once; a progress-only change spares the sort column.
+    covered = sorted(row for first, last, _ in changed for row in range(first, last + 1))
+    assert covered == sorted([model.row_of(2), model.row_of(3)])  # type: ignore[type-var]
+    assert {(first, column) for first, _, column in changed} == {
+        (model.row_of(2), Column.PREVIEW + 1),
+        (model.row_of(3), Column.PREVIEW),
+    }
+    assert model.index(model.row_of(2), Column.STATUS).data() == "Rendering 60%"  # type: ignore[arg-type]
+    assert {101, 102, 103} <= set(_visible_ids(proxy))
+    assert (3, three.status) in statuses and (101, None) in statuses
+    assert not any(job_id == 2 for job_id, _ in statuses)  # progress only: same status
+    model.apply_batch([jobs.make(102, JobStatus.DELETED), dataclasses.replace(two, progress=70)])
+    assert model.row_of(102) is None
+    qtmodeltester.check(proxy)
+    assert model.index(model.row_of(2), Column.STATUS).data() == "Rendering 70%"  # type: ignore[arg-type]
+
+
+def test_the_update_buffer_coalesces_a_burst_into_one_batch(jobs, qtbot) -> None:
+    batches: list[list[Job]] = []
+    buffer = JobUpdateBuffer(batches.append, interval_ms=20)
+    for progress in (10, 20, 30):
+        buffer.add(jobs.make(1, JobStatus.IN_PROGRESS, progress=progress))
+    buffer.add_many([jobs.make(2), jobs.make(3)])
+    assert buffer.pending == 3 and batches == []
+    qtbot.waitUntil(lambda: len(batches) == 1)
+    assert [(j.id, j.progress) for j in batches[0]] == [(1, 30), (2, 0), (3, 0)]
+    buffer.add(jobs.make(4))
+    buffer.flush()  # applies at once
+    assert [j.id for j in batches[1]] == [4] and buffer.pending == 0
+    buffer.flush()  # nothing pending: no empty batch
+    assert len(batches) == 2
+
+
+def test_the_summary_counts_after_a_batch(jobs, qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path, [])
+    panel.model.apply_batch([jobs.make(1, JobStatus.IN_PROGRESS), jobs.make(2, JobStatus.FAILED)])
+    qtbot.waitUntil(lambda: panel.summary.text() == "1 active · 1 failed")
+    panel.model.upsert(jobs.make(1, JobStatus.READY))
+    qtbot.waitUntil(lambda: panel.summary.text() == "1 failed")
+    panel.model.remove_job(2)
+    qtbot.waitUntil(lambda: panel.summary.text() == "")
+
+
+def test_the_header_shows_the_models_labels(jobs, qtbot, tmp_path: Path) -> None:
+    panel = _panel(qtbot, tmp_path, jobs.mixed())
+    header = panel.view.horizontalHeader()
+    assert header.count() == len(Column)
+    for column in Column:
+        for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            shown = header.model().headerData(column, Qt.Orientation.Horizontal, role)
+            assert shown == panel.model.headerData(column, Qt.Orientation.Horizontal, role)
+    assert panel.view.columnWidth(Column.STATUS) == COLUMN_WIDTHS[Column.STATUS]

@@ -4,14 +4,35 @@
 mixed with failures or with spend. Ordering comes from the model's ``SORT_ROLE`` (running jobs,
 then the local queue in its order, then finished jobs newest first) and stays live as jobs change.
 GUI thread only.
+
+Every call from Qt's C++ into Python waits for the GIL, which the in-process emulator's renders
+and the downloads hold most of the time, so the hot paths here stay in as few such calls as
+possible: ``multiData`` goes straight to the source's ``multiData`` (Qt's proxies otherwise ask
+the source once per role), and ``filterAcceptsRow``/``lessThan`` read the ``QueueModel``'s jobs
+directly instead of through ``data()``. The filter role is ``JOB_ROLE``, so the one-second
+"elapsed" repaints (``DisplayRole`` only) neither re-filter nor re-sort.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 
 from sora_studio.core.models import Job, JobStatus
-from sora_studio.ui.queue.model import JOB_ROLE, RUNNING, SORT_ROLE, WAITING
+from sora_studio.ui.queue.model import (
+    JOB_ROLE,
+    RUNNING,
+    SORT_ROLE,
+    WAITING,
+    Column,
+    QueueModel,
+)
 
 # (key, label) in the order the filter menu shows them.
 FILTERS: tuple[tuple[str, str], ...] = (
@@ -51,9 +72,13 @@ class QueueFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._filter_key = "all"
         self._text = ""
+        self._queue: QueueModel | None = None
         self.setSortRole(SORT_ROLE)
+        self.setFilterRole(JOB_ROLE)
         self.setDynamicSortFilter(True)
-        self.sort(0, Qt.SortOrder.AscendingOrder)
+        # Sorted "by" the preview column: the model leaves it out of progress-only changes,
+        # which therefore do not re-sort (see ``QueueModel.apply_batch``).
+        self.sort(Column.PREVIEW, Qt.SortOrder.AscendingOrder)
 
     @property
     def filter_key(self) -> str:
@@ -76,13 +101,31 @@ class QueueFilterProxy(QSortFilterProxyModel):
             self._text = text
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
+        self._queue = model if isinstance(model, QueueModel) else None
+        super().setSourceModel(model)
+
+    def multiData(
+        self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: QModelRoleDataSpan
+    ) -> None:
+        """All roles of a cell in one call to the source (one GIL hand-over, not one per role)."""
+        if self._queue is None or not index.isValid():
+            super().multiData(index, roleDataSpan)
+            return
+        self._queue.multiData(self.mapToSource(index), roleDataSpan)
+
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
     ) -> bool:
-        model = self.sourceModel()
-        if model is None:
-            return False
-        job = model.index(source_row, 0, source_parent).data(JOB_ROLE)
+        if self._filter_key == "all" and not self._text:
+            return True
+        if self._queue is not None:
+            job = self._queue.job_at(source_row)
+        else:
+            model = self.sourceModel()
+            if model is None:
+                return False
+            job = model.index(source_row, 0, source_parent).data(JOB_ROLE)
         return isinstance(job, Job) and job_matches(job, self._filter_key, self._text)
 
     def lessThan(
@@ -90,8 +133,12 @@ class QueueFilterProxy(QSortFilterProxyModel):
         left: QModelIndex | QPersistentModelIndex,
         right: QModelIndex | QPersistentModelIndex,
     ) -> bool:
-        a = left.data(SORT_ROLE)
-        b = right.data(SORT_ROLE)
+        if self._queue is not None:
+            a = self._queue.sort_key_at(left.row())
+            b = self._queue.sort_key_at(right.row())
+        else:
+            a = left.data(SORT_ROLE)
+            b = right.data(SORT_ROLE)
         if a is None or b is None:
             return False
         return bool(a < b)

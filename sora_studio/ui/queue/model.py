@@ -2,10 +2,11 @@
 
 Lives on the GUI thread. Rows are appended in arrival order and never re-sorted here; the
 filter proxy orders them (running first, then the local queue in its order, then finished jobs
-newest first). ``upsert(job)`` is the PollWorker's ``job_updated`` slot: an unknown job adds a row,
-a known one replaces its cached ``Job`` and emits one ``dataChanged`` spanning that row, a
-``deleted`` job removes its row. A one-second tick refreshes only the "elapsed" cells of running
-jobs.
+newest first). ``upsert(job)`` applies one update: an unknown job adds a row, a known one
+replaces its cached ``Job`` and emits one ``dataChanged`` spanning that row, a ``deleted`` job
+removes its row. ``apply_batch(jobs)`` does the same for a coalesced batch (see
+``updates.JobUpdateBuffer``): one insert for the new rows and one ``dataChanged`` per run of
+changed rows. A one-second tick refreshes only the "elapsed" cells of running jobs.
 """
 
 from __future__ import annotations
@@ -154,6 +155,44 @@ def sort_key(job: Job) -> tuple[int, float, int]:
     return (2, -(job.completed_at or job.updated_at or job.created_at), -job.id)
 
 
+# Every role a cell's look depends on; not SORT_ROLE (see ``apply_batch``). JOB_ROLE is in:
+# the status delegate paints from the row's Job.
+REPAINT_ROLES = (
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.DecorationRole,
+    Qt.ItemDataRole.TextAlignmentRole,
+    Qt.ItemDataRole.ForegroundRole,
+    JOB_ROLE,
+    PROGRESS_ROLE,
+    STATUS_ROLE,
+)
+
+
+def _reorders_or_refilters(previous: Job, job: Job) -> bool:
+    """Whether a change can move the row (sort key) or change which filters match it."""
+    return (
+        previous.status is not job.status
+        or previous.remote_id != job.remote_id
+        or previous.prompt != job.prompt
+        or previous.model != job.model
+        or previous.size != job.size
+        or sort_key(previous) != sort_key(job)
+    )
+
+
+def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """``[5, 1, 2, 3, 7]`` -> ``[(1, 3), (5, 5), (7, 7)]``: sorted runs of adjacent rows."""
+    ordered = sorted(set(rows))
+    runs: list[tuple[int, int]] = []
+    for row in ordered:
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
 class QueueModel(QAbstractTableModel):
     """Jobs for the queue view. GUI thread only."""
 
@@ -202,26 +241,66 @@ class QueueModel(QAbstractTableModel):
 
     def upsert(self, job: Job) -> None:
         """Slot for ``PollWorker.job_updated``: add, replace (one ``dataChanged``) or remove."""
-        previous = self._jobs.get(job.id)
-        if job.status is JobStatus.DELETED:
-            self.remove_job(job.id)
-            return
-        if previous is None:
-            row = len(self._ids)
-            self.beginInsertRows(QModelIndex(), row, row)
-            self._ids.append(job.id)
-            self._rows[job.id] = row
-            self._jobs[job.id] = job
+        self.apply_batch([job])
+
+    def apply_batch(self, jobs: Iterable[Job]) -> None:
+        """Apply many updates at once (the latest per job wins).
+
+        New jobs go in with one ``beginInsertRows`` (appended, so contiguous); changed rows get
+        one ``dataChanged`` per run of adjacent rows, so no row is told twice and the filter
+        proxy re-checks only rows that changed. Deleted jobs lose their rows.
+        ``job_status_changed`` follows for each job whose status differs from before the batch.
+        """
+        latest: dict[int, Job] = {}
+        for job in jobs:
+            latest[job.id] = job
+        changes: list[tuple[Job, JobStatus | None]] = []
+        added: list[Job] = []
+        changed_rows: list[int] = []  # order or filter may change: every role
+        repainted_rows: list[int] = []  # only what is shown changes (progress, cost…)
+        # Removals first: they shift the rows the changes below are recorded at.
+        for job in latest.values():
+            if job.status is JobStatus.DELETED:
+                self.remove_job(job.id)
+        for job in latest.values():
+            if job.status is JobStatus.DELETED:
+                continue
+            previous = self._jobs.get(job.id)
+            if previous is None:
+                added.append(job)
+            elif previous != job:
+                self._jobs[job.id] = job
+                if _reorders_or_refilters(previous, job):
+                    changed_rows.append(self._rows[job.id])
+                else:
+                    repainted_rows.append(self._rows[job.id])
+            else:
+                continue
+            self._learn_duration(job)
+            if previous is None or previous.status is not job.status:
+                changes.append((job, previous.status if previous else None))
+        if added:
+            first = len(self._ids)
+            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
+            for job in added:
+                self._rows[job.id] = len(self._ids)
+                self._ids.append(job.id)
+                self._jobs[job.id] = job
             self.endInsertRows()
-        else:
-            if previous == job:
-                return
-            self._jobs[job.id] = job
-            row = self._rows[job.id]
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
-        self._learn_duration(job)
-        if previous is None or previous.status is not job.status:
-            self.job_status_changed.emit(job, previous.status if previous else None)
+        last_column = len(Column) - 1
+        for start, end in _runs(changed_rows):
+            self.dataChanged.emit(self.index(start, 0), self.index(end, last_column))
+        # Leaving out the preview column (the proxy's sort column; its thumbnail only changes
+        # with the status) keeps the filter proxy from re-sorting these rows: a re-sort costs
+        # several ``lessThan`` calls into Python per row, each waiting for the GIL.
+        for start, end in _runs(repainted_rows):
+            self.dataChanged.emit(
+                self.index(start, Column.PREVIEW + 1),
+                self.index(end, last_column),
+                list(REPAINT_ROLES),
+            )
+        for job, before in changes:
+            self.job_status_changed.emit(job, before)
 
     def remove_job(self, job_id: int) -> None:
         row = self._rows.get(job_id)
@@ -243,6 +322,12 @@ class QueueModel(QAbstractTableModel):
     def job_at(self, row: int) -> Job | None:
         if 0 <= row < len(self._ids):
             return self._jobs[self._ids[row]]
+        return None
+
+    def sort_key_at(self, row: int) -> tuple[int, float, int] | None:
+        """The proxy's ordering key for ``row``, read without a round trip through ``data()``."""
+        if 0 <= row < len(self._ids):
+            return sort_key(self._jobs[self._ids[row]])
         return None
 
     def row_of(self, job_id: int) -> int | None:
@@ -289,10 +374,17 @@ class QueueModel(QAbstractTableModel):
             return "Thumbnail (when ready)"
         return None
 
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    # No ``flags()`` override: Qt's default (enabled and selectable) is what rows need, and an
+    # override is one more call into Python, waiting for the GIL, for every cell painted.
+
+    def index(self, row: int, column: int, parent: ModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        """One call into Python per index, not Qt's default's two (``rowCount``, ``columnCount``).
+
+        The filter proxy maps every painted cell through here, so this is a hot path.
+        """
+        if parent.isValid() or not (0 <= row < len(self._ids) and 0 <= column < len(Column)):
+            return QModelIndex()
+        return self.createIndex(row, column)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.parent().isValid():
@@ -426,16 +518,13 @@ class QueueModel(QAbstractTableModel):
         Not one span from the first to the last running row: the filter proxy re-checks every
         row a change spans (a call into Python each), and finished rows lie in between.
         """
-        rows = sorted(self._rows[i] for i, job in self._jobs.items() if job.status in RUNNING)
-        start = 0
-        for k in range(1, len(rows) + 1):
-            if k == len(rows) or rows[k] != rows[k - 1] + 1:
-                self.dataChanged.emit(
-                    self.index(rows[start], Column.ELAPSED),
-                    self.index(rows[k - 1], Column.ELAPSED),
-                    [Qt.ItemDataRole.DisplayRole],
-                )
-                start = k
+        rows = [self._rows[i] for i, job in self._jobs.items() if job.status in RUNNING]
+        for start, end in _runs(rows):
+            self.dataChanged.emit(
+                self.index(start, Column.ELAPSED),
+                self.index(end, Column.ELAPSED),
+                [Qt.ItemDataRole.DisplayRole],
+            )
 
     def spend_cents(self) -> Decimal:
         """What the loaded jobs cost or will cost (blocked/failed/cancelled/expired excluded)."""
