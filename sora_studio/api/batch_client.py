@@ -14,10 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, TypeVar
 
-import httpx2
 import openai
 
-from sora_studio.api.errors import to_provider_error
 from sora_studio.api.provider import ProviderProfile
 from sora_studio.api.remote import (
     BatchResult,
@@ -25,7 +23,7 @@ from sora_studio.api.remote import (
     batch_from_mapping,
     video_from_mapping,
 )
-from sora_studio.api.videos import image_data_url, open_sdk_client, quiet_sora_deprecation
+from sora_studio.api.videos import image_data_url, open_sdk_client, run_sdk_call
 from sora_studio.core.errors import ProviderError, UserError
 from sora_studio.core.models import ErrorClass, Operation, RenderRequest
 
@@ -164,13 +162,7 @@ class BatchClient:
         self.close()
 
     def _call(self, fn: Callable[[], T]) -> T:
-        try:
-            with quiet_sora_deprecation():
-                return fn()
-        except ProviderError:
-            raise
-        except (openai.OpenAIError, httpx2.HTTPError, ValueError) as exc:
-            raise to_provider_error(exc, base_url=self.base_url) from exc
+        return run_sdk_call(fn, base_url=self.base_url)
 
     def upload_batch_file(self, jsonl_bytes: bytes, *, filename: str = "batch.jsonl") -> str:
         """Upload the input file (``purpose="batch"``); returns its file ID."""

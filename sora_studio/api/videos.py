@@ -69,6 +69,17 @@ def quiet_sora_deprecation() -> Iterator[None]:
         yield
 
 
+def run_sdk_call(fn: Callable[[], T], *, base_url: str | None, model: str | None = None) -> T:
+    """Run one SDK call: quiet the deprecation and turn every failure into ProviderError."""
+    try:
+        with quiet_sora_deprecation():
+            return fn()
+    except ProviderError:
+        raise
+    except (openai.OpenAIError, httpx2.HTTPError, ValueError) as exc:
+        raise to_provider_error(exc, model=model, base_url=base_url) from exc
+
+
 def sdk_timeout(profile: ProviderProfile) -> openai.Timeout:
     """An explicit per-request timeout (never the SDK's 600 s default)."""
     return openai.Timeout(profile.timeout_s, connect=min(CONNECT_TIMEOUT_S, profile.timeout_s))
@@ -152,14 +163,7 @@ class VideosClient:
         return self._sdk
 
     def _call(self, fn: Callable[[], T], *, model: str | None = None) -> T:
-        """Run one SDK call: quiet the deprecation and turn every failure into ProviderError."""
-        try:
-            with quiet_sora_deprecation():
-                return fn()
-        except ProviderError:
-            raise
-        except (openai.OpenAIError, httpx2.HTTPError, ValueError) as exc:
-            raise to_provider_error(exc, model=model, base_url=self.base_url) from exc
+        return run_sdk_call(fn, base_url=self.base_url, model=model)
 
     # -- create and derived renders ------------------------------------------------------
 
