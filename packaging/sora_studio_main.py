@@ -5,9 +5,13 @@ PyInstaller needs a script file, not an entry point. It lives here rather than p
 would make ``sora_studio``'s sub-packages importable under bare names like ``core`` or ``api``.
 """
 
+import multiprocessing
 import sys
 
 from sora_studio.cli import main
 
 if __name__ == "__main__":
+    # The emulator's render workers are started with ``spawn``, which re-runs this executable;
+    # freeze_support turns such a run into the worker instead of a second desk.
+    multiprocessing.freeze_support()
     sys.exit(main())

@@ -70,6 +70,13 @@ def register(subparsers: Any) -> None:
         help="POST video.* and batch.* events here (repeatable; needs --webhook-secret)",
     )
     parser.add_argument("--webhook-secret", metavar="whsec_...", help="signs webhook deliveries")
+    parser.add_argument(
+        "--render-threads",
+        dest="render_in_processes",
+        action="store_false",
+        default=None,
+        help="render on threads of this process instead of worker processes",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -83,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         for dest, _, _ in _FAULT_FLAGS.values()
         if getattr(args, dest) is not None
     }
+    if args.render_in_processes is not None:
+        changes["render_in_processes"] = args.render_in_processes
     if args.webhook_urls:
         if not args.webhook_secret:
             raise UserError("--webhook-url needs --webhook-secret whsec_... to sign deliveries")

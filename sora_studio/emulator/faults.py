@@ -35,6 +35,7 @@ class EmulatorSettings:
     rpm_limit: int = 10000  # requests per minute, a real sliding window
     poll_after_ms: int = 250  # the openai-poll-after-ms header on retrieve
     concurrency: int = 2  # render workers (read at start)
+    render_in_processes: bool = True  # render in worker processes, not threads (read at start)
     seed: int | None = None  # makes every random fault decision repeatable
     webhook_urls: list[str] = field(default_factory=list)
     webhook_secret: str | None = None  # "whsec_<base64>" signs deliveries (Standard Webhooks)
@@ -73,6 +74,10 @@ def _coerce(key: str, value: Any, current: Any, declared: Any) -> Any:
             return value
         if not isinstance(value, str) or not value.startswith("whsec_"):
             raise ValueError("webhook_secret must be a string starting with 'whsec_'")
+        return value
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{key} must be true or false, got {value!r}")
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{key} must be a number, got {value!r}")

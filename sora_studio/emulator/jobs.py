@@ -1,5 +1,9 @@
 """The render job runner: a small pool of worker threads that turns queued videos into files.
 
+Each worker thread hands its renders to a render process of its own (``emulator.render_workers``)
+and waits on it, so the pixel work never competes for the GIL with the process serving the API
+(usually the desk). With ``render_in_processes`` off, the thread renders itself.
+
 Jobs move ``queued -> in_progress -> completed | failed``. Progress comes from the renderer's own
 progress callback; with ``min_job_seconds`` set, progress is also held back by the clock so a job
 takes at least that long. Stopping cancels renders cooperatively; those jobs go back to ``queued``
@@ -26,8 +30,8 @@ from sora_studio.emulator.state import EmulatorState, now_s
 log = logging.getLogger(__name__)
 
 ACTIVE = ("queued", "in_progress")
-# Render threads give way to everything else in the process: the emulator usually runs inside the
-# desk, whose GUI thread must win the CPU when both want it (a real render farm is elsewhere).
+# Renders give way to everything else on the machine: the emulator usually runs inside the desk,
+# whose GUI thread must win the CPU when both want it (a real render farm is elsewhere).
 RENDER_NICENESS = 5
 ASSET_NAMES = {
     "video": "video.mp4",
@@ -62,6 +66,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self.active = 0
         self.renders_started = 0
+        self._processes: list[Any] = []  # RenderProcess per worker thread, for stats and tests
 
     def start(self) -> int:
         """Start the workers and re-queue every job left unfinished; returns how many resumed."""
@@ -72,9 +77,13 @@ class JobRunner:
                 self.state.update("videos", video["id"], _requeue)
                 self._queue.put(video["id"])
                 resumed += 1
+        in_processes = bool(self.faults.settings.render_in_processes)
         for index in range(max(1, int(self.faults.settings.concurrency))):
             worker = threading.Thread(
-                target=self._work, name=f"emulator-render-{index}", daemon=True
+                target=self._work,
+                args=(index, in_processes),
+                name=f"emulator-render-{index}",
+                daemon=True,
             )
             worker.start()
             self._workers.append(worker)
@@ -90,12 +99,35 @@ class JobRunner:
     def submit(self, video_id: str) -> None:
         self._queue.put(video_id)
 
-    def _work(self) -> None:
+    @property
+    def render_process_ids(self) -> list[int]:
+        """The process ids of the live render workers (empty when rendering on threads)."""
+        return [p.pid for p in list(self._processes) if p.is_alive() and p.pid is not None]
+
+    def _work(self, index: int, in_processes: bool) -> None:
         _lower_this_threads_priority(RENDER_NICENESS)
         # Import the renderer (numpy, PyAV, Pillow: ~150 ms, much of it holding the GIL) now, while
         # the emulator starts, rather than when the first job arrives and the desk is busy.
         import sora_studio.emulator.renderer  # noqa: F401
 
+        process = None
+        if in_processes:
+            from sora_studio.emulator.render_workers import RenderProcess
+
+            process = RenderProcess(f"sora-studio-render-{index}", niceness=RENDER_NICENESS)
+            self._processes.append(process)
+            try:
+                process.start()  # warm it now: the first job should not wait for the imports
+            except OSError:
+                log.exception("render worker %d could not start; it will be retried", index)
+        try:
+            self._serve_queue(process)
+        finally:
+            if process is not None:
+                process.close()
+                self._processes.remove(process)
+
+    def _serve_queue(self, process: Any) -> None:
         while not self._stop.is_set():
             try:
                 video_id = self._queue.get(timeout=0.1)
@@ -105,7 +137,7 @@ class JobRunner:
                 self.active += 1
                 self.renders_started += 1
             try:
-                self._run(video_id)
+                self._run(video_id, process)
             except _Stopped:
                 self.state.update("videos", video_id, _requeue)
             except Exception as exc:  # one broken job must never kill a worker
@@ -115,7 +147,7 @@ class JobRunner:
                 with self._lock:
                     self.active -= 1
 
-    def _run(self, video_id: str) -> None:
+    def _run(self, video_id: str, process: Any) -> None:
         video = self.state.get("videos", video_id)
         if video is None or video["status"] not in ACTIVE:
             return
@@ -148,7 +180,7 @@ class JobRunner:
             )
             return
 
-        rendered = self._render(video, show)
+        rendered = self._render(video, show, process)
         self._hold(started, show)
         expiry = int(self.faults.settings.expiry_seconds)
 
@@ -162,7 +194,8 @@ class JobRunner:
         if finished is not None:
             self.on_finished(finished)
 
-    def _render(self, video: dict[str, Any], show: Callable[[float], None]) -> float:
+    def _render(self, video: dict[str, Any], show: Callable[[float], None], process: Any) -> float:
+        """Render ``video`` in ``process`` (a ``RenderProcess``), or on this thread when None."""
         from sora_studio.emulator.renderer import RenderCancelled, RenderSpec, render_video
 
         video_id = video["id"]
@@ -192,7 +225,14 @@ class JobRunner:
             show(value / 100.0 if value > 1.0 else value)
 
         try:
-            files = render_video(spec, work_dir, progress=progress, should_cancel=self._stop.is_set)
+            if process is not None:
+                files = process.render(
+                    spec, work_dir, progress=progress, should_cancel=self._stop.is_set
+                )
+            else:
+                files = render_video(
+                    spec, work_dir, progress=progress, should_cancel=self._stop.is_set
+                )
         except RenderCancelled as exc:
             shutil.rmtree(work_dir, ignore_errors=True)
             raise _Stopped() from exc

@@ -108,6 +108,7 @@ class Emulator:
             batches=self.state.count_by("batches", "status"),
             renders_started=self.runner.renders_started,
             active_renders=self.runner.active,
+            render_processes=self.runner.render_process_ids,
             resumed_on_start=self.resumed,
             webhooks={"delivered": self.webhooks.delivered, "failed": self.webhooks.failed},
         )
