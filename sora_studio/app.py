@@ -282,13 +282,12 @@ class Desk(QObject):
         return profile.catalog()
 
     def _on_clips_imported(self, job_ids: list[int]) -> None:
-        feed = getattr(self.window.review_widget, "on_job_updated", None)
+        feed = getattr(self.window.review_widget, "on_jobs_updated", None)
         if not callable(feed):
             return
-        for job_id in job_ids:
-            job = self.reader.get_job(job_id)
-            if job is not None:
-                feed(job)
+        jobs = [job for job in map(self.reader.get_job, job_ids) if job is not None]
+        if jobs:
+            feed(jobs)
 
     def spend(self) -> tuple[Decimal | None, Decimal]:
         """Budget cap and committed spend, from the GUI's reader connection."""

@@ -115,11 +115,18 @@ class JobRunner:
             from sora_studio.emulator.render_workers import RenderProcess
 
             process = RenderProcess(f"sora-studio-render-{index}", niceness=RENDER_NICENESS)
-            self._processes.append(process)
             try:
                 process.start()  # warm it now: the first job should not wait for the imports
-            except OSError:
-                log.exception("render worker %d could not start; it will be retried", index)
+            except Exception as exc:  # e.g. a host script without a __main__ guard
+                log.warning(
+                    "render worker %d could not start (%s); rendering on a thread instead",
+                    index,
+                    exc,
+                )
+                process.close()
+                process = None
+            else:
+                self._processes.append(process)
         try:
             self._serve_queue(process)
         finally:

@@ -14,9 +14,12 @@ Protocol over a ``multiprocessing`` pipe (pickled tuples):
 
 Workers are never forked from the caller (forking a process that runs Qt and a dozen threads is
 unsafe). Where the platform has it they come from a ``forkserver``: one small single-threaded
-process that imports the renderer once and forks each worker from itself, so a worker starts in
-milliseconds and never re-imports the application's main module (``spawn`` would, in every
-worker, at full CPU while the desk is starting). Frozen bundles and Windows use ``spawn``. Workers
+process that imports the application's main module and the renderer once and forks each worker
+from itself, so a worker starts in milliseconds instead of repeating those imports at full CPU
+while the desk is starting (as ``spawn`` does). Frozen bundles and Windows use ``spawn``. As with
+any ``multiprocessing`` use, a script that starts an emulator must guard its top level with
+``if __name__ == "__main__":``; if workers cannot start at all, ``emulator.jobs`` renders on
+its threads instead. Workers
 run at a lower CPU priority so the desk wins the cores, and exit on their own when the parent
 goes away: the pipe reports end-of-file and the worker stops.
 """
@@ -183,7 +186,8 @@ def start_context() -> multiprocessing.context.BaseContext:
         sys, "frozen", False
     ):
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        # "__main__" is the forkserver's default preload: workers then skip importing it again.
+        context.set_forkserver_preload(["__main__", __name__])
         return context
     return multiprocessing.get_context("spawn")
 

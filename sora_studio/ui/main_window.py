@@ -322,10 +322,14 @@ class MainWindow(QMainWindow):
         self._updates.flush()
 
     def _apply_job_updates(self, jobs: list[Job]) -> None:
-        """One coalesced batch: the queue in one go, then the review area job by job."""
+        """One coalesced batch: the queue in one go, then the review area (in one go when it
+        has ``on_jobs_updated``)."""
         self.queue_panel.model.apply_batch(jobs)
+        batch_slot = getattr(self.review_widget, "on_jobs_updated", None)
         slot = getattr(self.review_widget, "on_job_updated", None)
-        if callable(slot):
+        if callable(batch_slot):
+            batch_slot(jobs)
+        elif callable(slot):
             for job in jobs:
                 slot(job)
         self._update_in_flight()

@@ -166,3 +166,28 @@ def test_render_in_processes_setting_must_be_a_boolean() -> None:
         settings.update({"render_in_processes": 1})
     settings.update({"render_in_processes": False})
     assert settings.render_in_processes is False
+
+
+def test_when_workers_cannot_start_the_emulator_renders_on_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sora_studio.emulator.faults import EmulatorSettings
+
+    def refuse(self: RenderProcess) -> None:
+        raise RuntimeError("no new processes while bootstrapping")
+
+    monkeypatch.setattr(RenderProcess, "start", refuse)
+    server = EmulatorServer(tmp_path / "emu", EmulatorSettings(poll_after_ms=20))
+    base_url = server.start()
+    try:
+        with httpx.Client(base_url=base_url, headers={"Authorization": "Bearer x"}) as http:
+            created = http.post("/videos", json={"prompt": "a kite", "seconds": "4"}).json()
+            deadline = time.monotonic() + 60
+            status = created["status"]
+            while status != "completed" and time.monotonic() < deadline:
+                time.sleep(0.1)
+                status = http.get(f"/videos/{created['id']}").json()["status"]
+        assert status == "completed"
+        assert server.emulator.runner.render_process_ids == []
+    finally:
+        server.stop()

@@ -256,6 +256,40 @@ class ClipModel(QAbstractListModel):
         self._reindex(start=position)
         self.endInsertRows()
 
+    def upsert_jobs(self, jobs: Iterable[Job]) -> None:
+        """Apply a batch of job updates (the GUI's 50 ms batches).
+
+        Known clips repaint one by one; new clips that all belong at the same place under the
+        current sort (e.g. a burst of new renders at the top, newest first) go in with one
+        ``beginInsertRows``, so the view lays out once rather than once per clip.
+        """
+        fresh: dict[int, Job] = {}
+        for job in jobs:
+            if job.id in self._positions or job.status is JobStatus.DELETED:
+                fresh.pop(job.id, None)
+                self.upsert_job(job)
+            else:
+                fresh[job.id] = job
+        if len(fresh) < 2:
+            for job in fresh.values():
+                self.upsert_job(job)
+            return
+        ordered = sorted(
+            fresh.values(), key=lambda j: sort_value(j, self._sort_key), reverse=self._descending
+        )
+        position = self._insert_position(ordered[0])
+        if self._insert_position(ordered[-1]) != position:
+            for job in ordered:  # interleaved with clips already shown: one by one
+                self.upsert_job(job)
+            return
+        for job in sorted(ordered, key=lambda j: j.id):  # a parent before its children
+            self._jobs[job.id] = job
+            self._versions[job.id] = self._versions.get(job.parent_id or -1, 0) + 1
+        self.beginInsertRows(QModelIndex(), position, position + len(ordered) - 1)
+        self._ids[position:position] = [job.id for job in ordered]
+        self._reindex(start=position)
+        self.endInsertRows()
+
     def remove_job(self, job_id: int) -> None:
         position = self._positions.get(job_id)
         if position is None:

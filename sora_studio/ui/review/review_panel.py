@@ -303,23 +303,32 @@ class ReviewPanel(QWidget):
 
     def on_job_updated(self, job: Job) -> None:
         """A job changed (from the poll worker): repaint its cell; never touches the selection."""
-        previous = self.model.job(job.id)
-        if (
-            previous is not None
-            and previous.status is not job.status
-            and job.status is JobStatus.READY
-        ):
-            row = self.model.clip_row(job.id)
-            for path in (row.thumbnail_path, row.spritesheet_path):
-                if path:
-                    self.cache.forget(path)
-        self.model.upsert_job(job)
-        self._link_pending_note(job)
-        if job.id == self._current:
-            self._show_clip(
-                job.id, reload_media=previous is None or previous.status is not job.status
-            )
-        elif self._current is not None and self._in_shown_lineage(job):
+        self.on_jobs_updated([job])
+
+    def on_jobs_updated(self, jobs: list[Job]) -> None:
+        """A batch of job changes (the main window's 50 ms batches): new clips go into the grid
+        together, so a burst of renders lays the grid out once, not once per clip."""
+        previous = {job.id: self.model.job(job.id) for job in jobs}
+        for job in jobs:
+            before = previous[job.id]
+            if before is not None and before.status is not job.status is JobStatus.READY:
+                # Fresh media replaces whatever was cached for the clip while it rendered.
+                row = self.model.clip_row(job.id)
+                for path in (row.thumbnail_path, row.spritesheet_path):
+                    if path:
+                        self.cache.forget(path)
+        self.model.upsert_jobs(jobs)
+        lineage_touched = False
+        for job in jobs:
+            self._link_pending_note(job)
+            before = previous[job.id]
+            if job.id == self._current:
+                self._show_clip(
+                    job.id, reload_media=before is None or before.status is not job.status
+                )
+            elif self._current is not None and not lineage_touched:
+                lineage_touched = self._in_shown_lineage(job)
+        if lineage_touched:
             self._refresh_lineage()
 
     def _in_shown_lineage(self, job: Job) -> bool:

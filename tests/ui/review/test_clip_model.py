@@ -146,3 +146,48 @@ def test_add_jobs_appends_a_later_page_in_one_batch(qtbot, jobs) -> None:  # typ
     late = dataclasses.replace(jobs.make(77), created_at=model.job(5).created_at + 0.5)  # type: ignore[union-attr]
     assert model.add_jobs([late]) == 1
     assert model.row_of(77) == model.row_of(5) - 1  # type: ignore[operator]
+
+
+def test_a_burst_of_new_clips_goes_in_with_one_insert(qtbot, qtmodeltester, jobs) -> None:  # type: ignore[no-untyped-def]
+    model = ClipModel(_factory([]))
+    model.set_jobs(jobs.mixed())
+    held = QPersistentModelIndex(model.index_of(4))
+    top = max(j.created_at for j in model.jobs())
+    burst = [
+        dataclasses.replace(jobs.make(200 + i, JobStatus.QUEUED_LOCAL), created_at=top + 1 + i)
+        for i in range(5)
+    ]
+    changed = dataclasses.replace(model.job(2), progress=42)  # type: ignore[arg-type]
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.upsert_jobs([*burst, changed])
+    assert inserted == [(0, 4)]
+    assert model.job_ids()[:5] == [204, 203, 202, 201, 200]  # newest first
+    assert model.job(2).progress == 42  # type: ignore[union-attr]
+    assert held.isValid() and held.data(ClipRoles.JobId) == 4
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_a_batch_that_interleaves_with_shown_clips_lands_in_sort_order(jobs) -> None:  # type: ignore[no-untyped-def]
+    model = ClipModel(_factory([]))
+    model.set_jobs(jobs.mixed())
+    newest = jobs.make(300, JobStatus.QUEUED_LOCAL)
+    middle = dataclasses.replace(jobs.make(301), created_at=model.job(5).created_at + 0.5)  # type: ignore[union-attr]
+    gone = dataclasses.replace(model.job(3), status=JobStatus.DELETED)  # type: ignore[arg-type]
+    model.upsert_jobs([newest, middle, gone])
+    ids = model.job_ids()
+    assert ids[0] == 300 and 3 not in ids
+    assert model.row_of(301) == model.row_of(5) - 1  # type: ignore[operator]
+
+
+def test_a_batch_with_a_parent_and_its_child_numbers_their_versions(jobs) -> None:  # type: ignore[no-untyped-def]
+    model = ClipModel(_factory([]))
+    model.set_jobs(jobs.mixed())
+    top = max(j.created_at for j in model.jobs())
+    parent = dataclasses.replace(jobs.make(400), created_at=top + 1)
+    child = dataclasses.replace(
+        jobs.make(401), created_at=top + 2, parent_id=400, lineage_kind=LineageKind.REMIX
+    )
+    model.upsert_jobs([child, parent])
+    assert model.index_of(401).data(ClipRoles.Row).version == 2
+    assert model.index_of(400).data(ClipRoles.Row).version == 1
