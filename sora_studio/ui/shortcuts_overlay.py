@@ -8,7 +8,7 @@ closes it. GUI thread only.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QHideEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 # (section, keys, what they do) — DESIGN.md §6's review map plus the desk's own commands.
@@ -78,7 +78,6 @@ class ShortcutsOverlay(QWidget):
         hint = QLabel("Press ? or Esc to close")
         hint.setStyleSheet("color: #a0a0a8;")
         outer.addWidget(hint, 0, Qt.AlignmentFlag.AlignHCenter)
-        parent.installEventFilter(self)
         self.hide()
 
     def toggle(self) -> None:
@@ -91,9 +90,18 @@ class ShortcutsOverlay(QWidget):
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())
+            # Follow the window's size only while shown: a filter on the main window runs
+            # Python for every event it gets (each queued job update too).
+            parent.installEventFilter(self)
         self.raise_()
         self.show()
         self.setFocus()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            parent.removeEventFilter(self)
+        super().hideEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:

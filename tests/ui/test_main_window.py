@@ -86,6 +86,8 @@ def test_every_action_has_a_menu_entry_and_the_keymap_is_shown(qtbot, desk: Desk
     overlay_text = " ".join(label.text() for label in window.overlay.findChildren(QLabel))
     for _section, keys, what in KEYMAP:
         assert keys in overlay_text and what in overlay_text
+    window.resize(window.width() + 40, window.height() + 30)
+    qtbot.waitUntil(lambda: window.overlay.geometry() == window.rect())
     qtbot.keyClick(window.overlay, Qt.Key.Key_Escape)
     assert not window.overlay.isVisible()
 
