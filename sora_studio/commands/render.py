@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             batch=args.batch,
             reference_path=args.reference,
         )
-        jobs = engine.submit(order)
+        jobs = engine.submit(order)  # refuses blocking policy flags; warnings pass
         ids = [j.id for j in jobs]
         # Notes and progress go to stderr, so stdout stays machine-readable with --json.
         estimate = sum((j.estimate_cents for j in jobs), Decimal(0))
@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
             f"(estimate {format_cents(estimate)})",
             file=sys.stderr,
         )
+        for flag in engine.preflight(order).warnings:
+            print(f"sora-studio: warning: {flag.message}", file=sys.stderr)
         tty = is_tty()
         last_line = [""]
 

@@ -183,11 +183,17 @@ class ValidationProblem:
 
 @dataclass(frozen=True, slots=True)
 class PolicyFlag:
-    """A local pre-check hit: a phrase likely to be refused, with the rule it breaks."""
+    """A local pre-check hit: a phrase the provider may refuse, with the rule it breaks.
+
+    ``block`` is True when the provider refuses such prompts outright (copyrighted characters,
+    real people, ...): nothing is sent. False is a warning ("murder" in a crime drama may pass):
+    the person is told, and may render anyway.
+    """
 
     rule: str  # e.g. "copyrighted_character", "real_person", "under_18", "copyrighted_music"
     phrase: str
     message: str
+    block: bool = True
 
 
 @dataclass(frozen=True, slots=True)

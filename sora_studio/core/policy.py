@@ -140,12 +140,15 @@ def _build_group(raw: Mapping[str, Any], rules: Mapping[str, Any]) -> _Group:
     except re.error as exc:
         raise PolicyRulesError(f"group {gid}: bad pattern: {exc}") from exc
     message = raw.get("message", rule.get("message", "Rephrase “{phrase}”."))
+    block = raw.get("block", rule.get("block", True))
+    if not isinstance(block, bool):
+        raise PolicyRulesError(f"group {gid}: block must be true or false")
     return _Group(
         id=gid,
         rule=str(rule_name),
         category=category,
         weight=float(weight),
-        block=bool(raw.get("block", rule.get("block", True))),
+        block=block,
         message=str(message),
         regex=regex,
     )
@@ -181,7 +184,10 @@ class PolicyChecker:
             for m in group.regex.finditer(folded):
                 phrase = prompt[m.start() : m.end()].strip()
                 flag = PolicyFlag(
-                    rule=group.rule, phrase=phrase, message=group.message.format(phrase=phrase)
+                    rule=group.rule,
+                    phrase=phrase,
+                    message=group.message.format(phrase=phrase),
+                    block=group.block,
                 )
                 found.append(
                     PolicyHit(
@@ -195,7 +201,8 @@ class PolicyChecker:
                     )
                 )
         kept: list[PolicyHit] = []
-        for hit in sorted(found, key=lambda h: (-(h.end - h.start), h.start)):
+        # Of two equal overlapping hits the blocking one wins: a refusal must not read as a warning.
+        for hit in sorted(found, key=lambda h: (-(h.end - h.start), h.start, not h.block)):
             overlaps = any(
                 k.flag.rule == hit.flag.rule and k.start < hit.end and hit.start < k.end
                 for k in kept
@@ -205,7 +212,7 @@ class PolicyChecker:
         return tuple(sorted(kept, key=lambda h: (h.start, h.flag.rule)))
 
     def precheck(self, prompt: str) -> tuple[PolicyFlag, ...]:
-        """One flag per distinct phrase and rule, in reading order."""
+        """One flag per distinct phrase and rule, in reading order; ``block`` tells them apart."""
         seen: set[tuple[str, str]] = set()
         flags: list[PolicyFlag] = []
         for hit in self.hits(prompt):
@@ -216,6 +223,7 @@ class PolicyChecker:
         return tuple(flags)
 
     def is_blocked(self, prompt: str) -> bool:
+        """True when a blocking group matches; warnings alone never block."""
         return any(hit.block for hit in self.hits(prompt))
 
     def moderation_scores(self, text: str) -> dict[str, float]:
@@ -252,7 +260,10 @@ def default_checker() -> PolicyChecker:
 
 
 def precheck(prompt: str) -> tuple[PolicyFlag, ...]:
-    """Phrases in ``prompt`` a provider is likely to refuse, each with what to do instead."""
+    """Phrases in ``prompt`` a provider may refuse, each with what to do instead.
+
+    A flag with ``block`` set is refused outright; one without is a warning the person may accept.
+    """
     return default_checker().precheck(prompt)
 
 

@@ -292,7 +292,8 @@ def _policy_refusal(prompt: str) -> str | None:
 
     if not policy.is_blocked(prompt):
         return None
-    flags = policy.precheck(prompt)
+    # Only what the policy refuses: a "may be refused" warning is not why this job failed.
+    flags = [f for f in policy.precheck(prompt) if f.block]
     reasons = "; ".join(f"{f.message} ({f.phrase!r})" for f in flags) or "content policy"
     return f"This request was blocked by the content policy: {reasons}. Rewrite the prompt."
 

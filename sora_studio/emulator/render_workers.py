@@ -179,7 +179,9 @@ class RenderProcess:
             self._process = None
 
 
-def start_context() -> multiprocessing.context.BaseContext:
+def start_context() -> (
+    multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext
+):
     """``forkserver`` (preloading this module and so the renderer) where available and not frozen,
     else ``spawn``."""
     if "forkserver" in multiprocessing.get_all_start_methods() and not getattr(

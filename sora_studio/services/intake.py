@@ -2,11 +2,12 @@
 
 Nothing is sent here. :meth:`Intake.preflight` answers "can this be rendered, and for how much?"
 without network or writes; :meth:`Intake.submit` commits ``queued_local`` jobs for the dispatcher
-to send.
+to send. Only blocking policy flags refuse an order; policy warnings let it through and are logged.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,9 @@ from sora_studio.services.orders import Preflight, RenderOrder
 from sora_studio.services.preflight import compute_preflight
 from sora_studio.services.spend import budget_cap, check_budget
 from sora_studio.services.submitter import build_request
+
+# The engine's logger: intake is one part of the job engine, and its log reads as one.
+log = logging.getLogger("sora_studio.services.engine")
 
 
 class Intake:
@@ -101,7 +105,9 @@ class Intake:
     def submit(self, order: RenderOrder) -> list[Job]:
         """Commit one ``queued_local`` job per variant (nothing is sent here).
 
-        Raises ``UserError`` naming every problem, or ``BudgetExceeded`` with the numbers.
+        Raises ``UserError`` naming every problem and every blocking policy flag, or
+        ``BudgetExceeded`` with the numbers. Policy warnings do not stop the order: they are
+        logged (phrases only) and recorded on each job's ``job_queued`` event.
         """
         repo = self._core.repo
         check = self.preflight(order)
@@ -110,10 +116,10 @@ class Intake:
                 "Cannot render this yet: "
                 + " ".join(f"{p.field}: {p.message}" for p in check.problems)
             )
-        if check.policy_flags:
+        if check.blocking_flags:
             raise UserError(
-                "The provider would likely refuse this prompt: "
-                + " ".join(f"“{f.phrase}”: {f.message}" for f in check.policy_flags)
+                "The provider would refuse this prompt: "
+                + " ".join(f"“{f.phrase}”: {f.message}" for f in check.blocking_flags)
             )
         check_budget(repo, check.estimate_cents)
         request, source, _ = self._order_request(order)
@@ -152,8 +158,19 @@ class Intake:
                         source_remote_id=request.source_remote_id,
                     )
                 )
+        warned = [f.phrase for f in check.warnings]
+        if warned:
+            # Phrases only: the rest of the prompt is the person's work and stays out of logs.
+            log.info(
+                "queued job %s despite policy warnings (the provider may refuse): %s",
+                ", ".join(str(job.id) for job in jobs),
+                ", ".join(f"“{phrase}”" for phrase in warned),
+            )
         for job in jobs:
-            repo.log_event("job_queued", {"estimate_cents": str(job.estimate_cents)}, job.id)
+            details: dict[str, object] = {"estimate_cents": str(job.estimate_cents)}
+            if warned:
+                details["policy_warnings"] = warned
+            repo.log_event("job_queued", details, job.id)
             self._core.emit(job, "queued")
         return jobs
 

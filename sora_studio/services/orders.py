@@ -44,7 +44,11 @@ class RenderOrder:
 
 @dataclass(frozen=True, slots=True)
 class Preflight:
-    """What an order would cost and what is wrong with it, computed without any network call."""
+    """What an order would cost and what is wrong with it, computed without any network call.
+
+    ``policy_flags`` holds every local policy hit; :attr:`blocking_flags` and :attr:`warnings`
+    split them by whether the provider refuses them outright.
+    """
 
     problems: tuple[ValidationProblem, ...]
     policy_flags: tuple[PolicyFlag, ...]
@@ -59,9 +63,22 @@ class Preflight:
         return self.budget_left_after_cents is None or self.budget_left_after_cents >= 0
 
     @property
+    def blocking_flags(self) -> tuple[PolicyFlag, ...]:
+        """Policy flags the provider refuses outright: the order may not be submitted."""
+        return tuple(f for f in self.policy_flags if f.block)
+
+    @property
+    def warnings(self) -> tuple[PolicyFlag, ...]:
+        """Policy flags the provider may refuse: shown to the person, never a reason to stop."""
+        return tuple(f for f in self.policy_flags if not f.block)
+
+    @property
     def ok(self) -> bool:
-        """True when the order may be submitted: valid, not flagged, and within the budget."""
-        return not self.problems and not self.policy_flags and self.within_budget
+        """True when the order may be submitted: valid, no blocking flag, within the budget.
+
+        Warnings do not count: a crime drama may say "murder" and still be sent.
+        """
+        return not self.problems and not self.blocking_flags and self.within_budget
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,8 @@
 """Pre-flight for an order: every problem, the local policy flags, the cost and the budget left.
 
+Policy flags come in two kinds (``PolicyFlag.block``): refusals, which stop the order, and
+warnings, which are shown but never stop it (see :attr:`Preflight.ok`).
+
 Pure: it takes the facts (catalog, reference image, characters, source, committed spend) and does
 no I/O, so the builder can run it on every keystroke on the GUI thread and the engine runs the
 very same rules at submit. Both sides therefore agree on what "ok" means.

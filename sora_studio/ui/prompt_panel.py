@@ -2,8 +2,11 @@
 
 GUI thread only. Every edit re-runs the pre-flight (validation, local policy pre-check, cost and
 budget; pure and cheap) after a short debounce and shows each problem in red under the field it
-concerns; Render stays disabled with the reason beside it until the order is ok. When the
-provider has a moderation endpoint, the prompt is also sent there off the GUI thread, debounced.
+concerns; Render stays disabled with the reason beside it until the order is ok. Policy warnings
+(phrases the provider *may* refuse, such as "murder" in a crime drama) are shown in amber under
+the prompt and named beside Render, which stays enabled. Policy hits are underlined in the prompt
+editor, red for refusals and amber for warnings. When the provider has a moderation endpoint, the
+prompt is also sent there off the GUI thread, debounced.
 Pressing Render emits ``render_requested(RenderOrder)``; the main window queues it to the
 PollWorker.
 """
@@ -16,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -48,7 +51,16 @@ from sora_studio.ui.icons import make_icon
 from sora_studio.ui.prompt.background import BackgroundCalls
 from sora_studio.ui.prompt.brief_form import BriefForm
 from sora_studio.ui.prompt.characters import CharacterPicker
-from sora_studio.ui.prompt.preflight import blocking_reasons
+from sora_studio.ui.prompt.policy_marks import PolicyHighlighter, warning_color
+from sora_studio.ui.prompt.preflight import (
+    READY,
+    RENDER_TIP,
+    blocking_reasons,
+    moderation_matches_warnings,
+    ready_text,
+    render_tooltip,
+    warning_text,
+)
 from sora_studio.ui.prompt.reference import ReferencePicker
 
 PREFLIGHT_DEBOUNCE_MS = 120
@@ -97,6 +109,17 @@ def _problem_label() -> QLabel:
     return label
 
 
+def _warning_label() -> QLabel:
+    # The theme's style sheet has no warning role, so the colour is set on the label itself
+    # (see ``_recolor_warnings``); the "Warning:" prefix keeps it distinct without colour too.
+    label = QLabel()
+    label.setProperty("role", "warning")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
 class PromptPanel(QWidget):
     """The left-hand builder."""
 
@@ -125,6 +148,8 @@ class PromptPanel(QWidget):
         self._preflight: Preflight | None = None
         self._free_mode = False
         self._touched = False  # has the user typed anything yet (empty prompt shown as a hint)
+        # The prompt text last seen: re-underlining (a theme change) emits textChanged too.
+        self._seen_text = ""
 
         # --- brief and prompt -----------------------------------------------------------------
         self.structured_button = QToolButton()
@@ -164,6 +189,8 @@ class PromptPanel(QWidget):
         self.prompt_count = QLabel()
         self.prompt_count.setProperty("role", "hint")
         self.prompt_problems = _problem_label()
+        self.prompt_warnings = _warning_label()
+        self.policy_highlighter = PolicyHighlighter(self.prompt_edit.document(), self.palette())
 
         # --- model, size, duration --------------------------------------------------------------
         self.model_combo = QComboBox()
@@ -233,6 +260,7 @@ class PromptPanel(QWidget):
         self._moderation_timer.setInterval(MODERATION_DEBOUNCE_MS)
         self._moderation_timer.timeout.connect(self._start_moderation)
         self.set_environment(environment)
+        self._recolor_warnings()
         self.refresh_preflight()  # a complete cost line and hints from the first paint
 
     def _build_layout(self) -> None:
@@ -253,7 +281,7 @@ class PromptPanel(QWidget):
         prompt_header.addWidget(self.prompt_count)
 
         formats = QGridLayout()
-        for column, (label, combo) in enumerate(
+        for index, (label, combo) in enumerate(
             (
                 ("Model", self.model_combo),
                 ("Size", self.size_combo),
@@ -262,8 +290,8 @@ class PromptPanel(QWidget):
         ):
             caption = QLabel(label)
             caption.setProperty("role", "hint")
-            formats.addWidget(caption, 0, column)
-            formats.addWidget(combo, 1, column)
+            formats.addWidget(caption, 0, index)
+            formats.addWidget(combo, 1, index)
         formats.setColumnStretch(0, 2)
         formats.setColumnStretch(1, 2)
         formats.setColumnStretch(2, 1)
@@ -289,6 +317,7 @@ class PromptPanel(QWidget):
         column.addLayout(prompt_header)
         column.addWidget(self.prompt_edit)
         column.addWidget(self.prompt_problems)
+        column.addWidget(self.prompt_warnings)
         column.addLayout(formats)
         column.addWidget(self.format_problems)
         column.addWidget(reference_heading)
@@ -445,9 +474,14 @@ class PromptPanel(QWidget):
             self.prompt_edit.blockSignals(True)
             self.prompt_edit.setPlainText(text)
             self.prompt_edit.blockSignals(False)
+            self._seen_text = text
         self._schedule()
 
     def _on_prompt_edited(self) -> None:
+        text = self.prompt_text()
+        if text == self._seen_text:
+            return  # only the underlines changed, not the words
+        self._seen_text = text
         self._touched = True
         if not self._free_mode and self.prompt_text() != compose_prompt(self.brief_form.brief()):
             # Typing into the composed prompt detaches it from the fields: free mode, kept as is.
@@ -506,13 +540,17 @@ class PromptPanel(QWidget):
         by_field: dict[str, list[str]] = {}
         for problem in preflight.problems:
             by_field.setdefault(problem.field, []).append(problem.message)
-        prompt_msgs = by_field.get("prompt", []) + [f.message for f in preflight.policy_flags]
+        prompt_msgs = by_field.get("prompt", []) + [f.message for f in preflight.blocking_flags]
         if not self.prompt_text().strip() and not self._touched:
             prompt_msgs = []  # an untouched, empty builder is a start, not a mistake
         moderation = self._moderation_message()
         if moderation:
             prompt_msgs.append(moderation)
         _set_problems(self.prompt_problems, prompt_msgs, self.prompt_edit)
+        moderation_warning = self._moderation_warning()
+        warning = warning_text(preflight, [moderation_warning] if moderation_warning else [])
+        self.prompt_warnings.setText(warning)
+        self.prompt_warnings.setVisible(bool(warning))
         _set_problems(
             self.format_problems,
             by_field.get("provider", [])
@@ -594,7 +632,7 @@ class PromptPanel(QWidget):
         preflight = self._preflight
         if preflight is not None:
             fields = {p.field for p in preflight.problems}
-            if "prompt" in fields or preflight.policy_flags or self._moderation_message():
+            if "prompt" in fields or preflight.blocking_flags or self._moderation_message():
                 names.append("prompt")
             for field, label in (
                 ("model", "model"),
@@ -615,8 +653,10 @@ class PromptPanel(QWidget):
         self.render_button.setEnabled(not reasons)
         self.render_action.setEnabled(not reasons)
         if not reasons:
-            self.why_label.setText("Ready. Ctrl+Enter renders.")
-            self.render_button.setToolTip("Send this render (Ctrl+Enter)")
+            # Warnings never disable Render; they are named here and listed in the tooltip.
+            preflight = self._preflight
+            self.why_label.setText(ready_text(preflight) if preflight else READY)
+            self.render_button.setToolTip(render_tooltip(preflight) if preflight else RENDER_TIP)
             return
         self.render_button.setToolTip("\n".join(f"• {r}" for r in reasons))
         if not self._engine_ready:
@@ -634,16 +674,49 @@ class PromptPanel(QWidget):
         count = f"{len(reasons)} problems" if len(reasons) > 1 else "1 problem"
         self.why_label.setText(f"Can’t render yet: {count} marked in red ({where}).")
 
+    # --- theme -----------------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._recolor_warnings()
+
+    def _recolor_warnings(self) -> None:
+        """Follow a theme switch: the amber for light and dark windows differs."""
+        palette = self.palette()
+        sheet = f"color: {warning_color(palette)};"
+        if self.prompt_warnings.styleSheet() != sheet:
+            self.prompt_warnings.setStyleSheet(sheet)
+        self.policy_highlighter.set_palette(palette)
+
     # --- moderation -------------------------------------------------------------------------------
 
-    def _moderation_message(self) -> str | None:
+    def _moderation_flags(self) -> list[str] | None:
+        """The flagged categories for the current prompt; None when not flagged (or stale)."""
         if self._moderation is None:
             return None
         prompt, flagged, categories = self._moderation
         if not flagged or prompt != self.prompt_text():
             return None
+        return categories
+
+    def _moderation_message(self) -> str | None:
+        """The moderation flag as a reason Render is disabled, unless local warnings explain it."""
+        categories = self._moderation_flags()
+        if categories is None or moderation_matches_warnings(categories, self.prompt_text()):
+            return None
         what = ", ".join(categories) if categories else "its content policy"
         return f"The provider's moderation check flags this prompt ({what}); rephrase it."
+
+    def _moderation_warning(self) -> str | None:
+        """The moderation flag as a warning, when it only echoes the local warnings."""
+        categories = self._moderation_flags()
+        if not categories or not moderation_matches_warnings(categories, self.prompt_text()):
+            return None
+        return (
+            f"The provider's moderation check also flags this prompt ({', '.join(categories)}); "
+            "the render may be refused."
+        )
 
     def _start_moderation(self) -> None:
         moderator = self.moderator

@@ -103,6 +103,47 @@ def test_real_people(prompt: str) -> None:
 def test_generic_fame_is_a_warning_not_a_block() -> None:
     assert rules_of("a famous actor walks the red carpet") == {"real_person"}
     assert not is_blocked("a famous actor walks the red carpet")
+    (flag,) = precheck("a famous actor walks the red carpet")
+    assert flag.block is False
+
+
+@pytest.mark.parametrize(
+    ("prompt", "phrase"),
+    [
+        ("a detective finds the murder weapon", "murder"),
+        ("a sensual tango in the rain", "sensual"),
+        ("bullying in a school corridor", "bullying"),
+        ("he shouts shit and drops the tray", "shit"),
+    ],
+)
+def test_non_blocking_groups_give_warning_flags(prompt: str, phrase: str) -> None:
+    (flag,) = precheck(prompt)
+    assert (flag.phrase, flag.block) == (phrase, False)
+    assert "may be refused" in flag.message
+    assert not is_blocked(prompt)
+
+
+def test_flags_carry_their_group_block_setting_in_one_prompt() -> None:
+    flags = precheck("Batman investigates a murder")
+    assert [(f.phrase, f.rule, f.block) for f in flags] == [
+        ("Batman", "copyrighted_character", True),
+        ("murder", "under_18", False),
+    ]
+    assert is_blocked("Batman investigates a murder")
+
+
+def test_an_equal_overlap_keeps_the_blocking_hit() -> None:
+    checker = PolicyChecker(
+        {
+            "rules": {"r": {"message": "“{phrase}”."}},
+            "groups": [
+                {"id": "soft", "rule": "r", "block": False, "phrases": ["red baron"]},
+                {"id": "hard", "rule": "r", "block": True, "phrases": ["red baron"]},
+            ],
+        }
+    )
+    (flag,) = checker.precheck("the Red Baron flies")
+    assert flag.block
 
 
 @pytest.mark.parametrize(
@@ -238,6 +279,7 @@ def test_a_checker_from_custom_data() -> None:
     )
     (flag,) = checker.precheck("an ACME-corp rocket")
     assert flag.message == "Drop “ACME-corp”."
+    assert flag.block is False  # the rule's setting reaches the flag
     assert not checker.is_blocked("an acme corp rocket")
 
 
@@ -255,6 +297,7 @@ def test_a_checker_from_custom_data() -> None:
         },
         {"rules": {"r": {}}, "groups": [{"id": "x", "rule": "r", "phrases": ["a"], "weight": 2}]},
         {"rules": {"r": {}}, "groups": [{"id": "x", "rule": "r", "phrases": ["--"]}]},
+        {"rules": {"r": {"block": "no"}}, "groups": [{"id": "x", "rule": "r", "phrases": ["a"]}]},
     ],
 )
 def test_malformed_rules_raise_policy_rules_error(data: dict[str, Any]) -> None:

@@ -112,6 +112,15 @@ def test_policy_blocked_prompt_fails_with_moderation_blocked(emulator: EmulatorS
     assert "Rewrite the prompt" in video.error.message
 
 
+def test_policy_warnings_render_and_do_not_appear_in_a_refusal(emulator: EmulatorServer) -> None:
+    client = client_for(emulator)
+    warned = client.videos.create_and_poll(prompt="A detective at the murder scene, night rain")
+    assert warned.status == "completed"  # "may be refused" is the desk's warning, not a block
+    blocked = client.videos.create_and_poll(prompt="Batman at the murder scene, night rain")
+    assert blocked.status == "failed" and blocked.error is not None
+    assert "Batman" in blocked.error.message and "murder" not in blocked.error.message
+
+
 def test_cut_and_slow_downloads(emulator: EmulatorServer) -> None:
     client = client_for(emulator)
     video = client.videos.create_and_poll(prompt="a calm lake", size="1280x720")
