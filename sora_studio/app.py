@@ -39,6 +39,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from sora_studio.api.provider import EMULATOR_PROFILE
 from sora_studio.paths import AppPaths, resolve_paths
 from sora_studio.services.imports import sweep_import_staging
+from sora_studio.services.library import library_root
 from sora_studio.services.spend import BUDGET_SETTING, parse_cents
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
@@ -51,7 +52,6 @@ from sora_studio.ui.queue.thumbnails import ThumbnailCache
 from sora_studio.ui.queue_panel import QueuePanel
 from sora_studio.ui.settings.profiles import (
     default_profile_name,
-    library_root,
     profile_named,
     theme_mode,
 )

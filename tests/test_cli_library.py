@@ -96,6 +96,26 @@ def test_import_reports_duplicates_and_link_mode(
     assert result["imported"][0]["video_path"] == str(clip_b.resolve())
 
 
+def test_import_copies_into_the_library_folder_chosen_in_settings(
+    capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path, clip_a: Path
+) -> None:
+    from sora_studio.paths import resolve_paths
+    from sora_studio.services.library import LIBRARY_SETTING
+    from sora_studio.storage.db import open_db
+    from sora_studio.storage.repository import Repository
+
+    chosen = tmp_path / "chosen-library"
+    paths = resolve_paths(data).ensure()
+    repo = Repository(open_db(paths.database))
+    repo.set_setting(LIBRARY_SETTING, str(chosen))
+    repo.close()
+    code, out, err = run_main(capsys, data, "import", str(clip_a), "--json")
+    assert code == 0, err
+    video = Path(as_json(out)["imported"][0]["video_path"])
+    assert video.is_file() and video.is_relative_to(chosen)
+    assert not paths.library.exists() or not any(paths.library.rglob("*.mp4"))
+
+
 def test_import_of_bad_files_exits_non_zero_naming_each(
     capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path, clip_a: Path
 ) -> None:

@@ -31,6 +31,7 @@ from sora_studio.core.lifecycle import PollPolicy
 from sora_studio.core.models import AssetVariant, Job, JobStatus
 from sora_studio.paths import AppPaths
 from sora_studio.services.engine import JobEngine
+from sora_studio.services.library import LIBRARY_SETTING, library_root
 from sora_studio.services.providers import ProviderRegistry
 from sora_studio.storage.repository import Repository
 
@@ -45,16 +46,6 @@ __all__ = [
     "open_repository",
     "sent",
 ]
-
-LIBRARY_SETTING = "library_folder"  # the key the desk's Settings > Library writes
-
-
-def library_root(repo: Repository, paths: AppPaths) -> Path:
-    """Where rendered and imported media live: the saved library folder, else the default."""
-    value = repo.get_setting(LIBRARY_SETTING)
-    if isinstance(value, str) and value.strip():
-        return Path(value.strip()).expanduser()
-    return paths.library
 
 
 @dataclass
@@ -91,7 +82,7 @@ def cli_context(args: argparse.Namespace, *, with_engine: bool = True) -> Iterat
     emulator = None
     try:
         registry = ProviderRegistry(repo, env=os.environ)
-        library = library_root(repo, paths)
+        library = library_root(repo, paths.library)
         engine = None
         if with_engine:
             if registry.default_name() == EMULATOR_PROFILE:

@@ -32,10 +32,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from sora_studio.commands._repository import open_repository
     from sora_studio.services.imports import import_clips
+    from sora_studio.services.library import library_root
 
     paths, repo = open_repository(args)
     try:
-        report = import_clips(repo, paths.library, args.paths, copy=not args.link)
+        report = import_clips(
+            repo, library_root(repo, paths.library), args.paths, copy=not args.link
+        )
     finally:
         repo.close()
     if args.json:

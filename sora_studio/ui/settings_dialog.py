@@ -31,16 +31,15 @@ from sora_studio.api.provider import store_api_key
 from sora_studio.core.catalog import CENTS_PER_DOLLAR
 from sora_studio.core.errors import UserError
 from sora_studio.core.pricing import format_cents
+from sora_studio.services.library import LIBRARY_SETTING, library_root
 from sora_studio.services.spend import BUDGET_SETTING
 from sora_studio.ui.prompt.background import BackgroundCalls
 from sora_studio.ui.settings.profiles import (
     DEFAULT_PROVIDER_SETTING,
-    LIBRARY_SETTING,
     THEME_SETTING,
     all_profiles,
     budget_cap_cents,
     default_profile_name,
-    library_root,
     theme_mode,
 )
 from sora_studio.ui.settings.provider_page import (

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Protocol
 
 from sora_studio.api.provider import (
@@ -21,7 +20,6 @@ from sora_studio.services.spend import BUDGET_SETTING, parse_cents
 
 DEFAULT_PROVIDER_SETTING = "default_provider"  # the same key services.providers reads
 THEME_SETTING = "theme"
-LIBRARY_SETTING = "library_folder"
 
 
 class SettingsSource(Protocol):
@@ -61,8 +59,3 @@ def budget_cap_cents(store: SettingsSource) -> Decimal | None:
 def theme_mode(store: SettingsSource) -> str:
     value = store.get_setting(THEME_SETTING, "system")
     return value if value in ("system", "dark", "light") else "system"
-
-
-def library_root(store: SettingsSource, default: Path) -> Path:
-    value = store.get_setting(LIBRARY_SETTING)
-    return Path(value) if isinstance(value, str) and value.strip() else default
