@@ -74,6 +74,7 @@ class ProviderRegistry:
         self._overrides = {k: dict(v) for k, v in (overrides or {}).items()}
         self._clients: dict[tuple[str, bool], VideosClient] = {}
         self._batch_clients: dict[str, BatchClient] = {}
+        self._retired: list[VideosClient] = []  # replaced by reload(), closed by close()
 
     # -- profiles ----------------------------------------------------------------------------
 
@@ -184,13 +185,19 @@ class ProviderRegistry:
         """Forget the cached clients so the next call re-reads its profile and key.
 
         Profiles themselves are read from the store on every call; after Settings changed a
-        base URL, a key or a timeout, only the clients built from the old values must go.
+        base URL, a key or a timeout, only the clients built from the old values must go. They
+        are not closed here: a download thread may be streaming through one right now, and
+        closing its connection pool would cut that download. They are closed with the
+        registry (``close``), which the engine calls once its downloads have stopped.
         """
-        self.close()
+        self._retired.extend(self._clients.values())
+        self._clients.clear()
+        self._batch_clients.clear()
 
     def close(self) -> None:
-        """Close every client's connection pool."""
-        for client in self._clients.values():
+        """Close every client's connection pool, current and retired."""
+        for client in [*self._clients.values(), *self._retired]:
             client.close()
         self._clients.clear()
         self._batch_clients.clear()
+        self._retired.clear()

@@ -85,3 +85,44 @@ def test_warm_answers_false_when_the_provider_cannot_be_used_yet(tmp_path: Path)
     finally:
         registry.close()
         repo.close()
+
+
+def test_reload_does_not_cut_a_download_in_flight(tmp_path: Path, emulator) -> None:
+    import threading
+
+    from sora_studio.core.models import AssetVariant
+
+    repo = Repository(open_db(tmp_path / "studio.sqlite3"))
+    registry = ProviderRegistry(repo, env={}, emulator_base_url=emulator.base_url)
+    try:
+        client = registry.client("emulator")
+        video = client.sdk.videos.create_and_poll(prompt="a calm lake", size="1280x720")
+        assert video.status == "completed"
+        emulator.settings.slow_download_kbps = 4000.0  # a few hundred KB: about a second
+        started = threading.Event()
+        result: list[object] = []
+
+        def download() -> None:
+            def progress(done: int, total: int | None) -> None:
+                started.set()
+
+            try:
+                result.append(
+                    client.download(
+                        video.id, AssetVariant.VIDEO, tmp_path / "v.mp4", on_progress=progress
+                    )
+                )
+            except Exception as exc:  # the assertion below reports it
+                result.append(exc)
+
+        worker = threading.Thread(target=download)
+        worker.start()
+        assert started.wait(10)
+        registry.reload()  # Settings accepted while the download streams
+        assert registry.client("emulator") is not client
+        worker.join(30)
+        assert isinstance(result[0], int) and result[0] > 0, result
+        assert (tmp_path / "v.mp4").stat().st_size == result[0]
+    finally:
+        registry.close()
+        repo.close()
