@@ -5,10 +5,11 @@ works without a display). It builds the whole desk (builder, queue, review grid)
 library, with the built-in emulator in-process, submits 50 four-second renders through the real
 PollWorker and engine, and keeps a 5 ms heartbeat ``QTimer`` on the GUI thread until every job is
 ready and downloaded. A stall is how much later than 5 ms a beat arrives. Goal: the longest stall
-under 50 ms. It runs twice: as shipped (emulator in the desk's process) and with the emulator in
-a child process, to show how much of the stall is the in-process emulator's rendering competing
-for the GIL. The last line is JSON: ``{"jobs", "max_stall_ms", "p99_stall_ms", ...}`` for the
-shipped configuration, the child-process figures under ``"emulator_process"``.
+under 50 ms. It runs twice: as shipped (the emulator's server in the desk's process, its renders
+in worker processes: ``emulator.render_workers``) and with the whole emulator in a child process,
+to show what the in-process server and its render threads still cost the GUI thread. The last
+line is JSON: ``{"jobs", "max_stall_ms", "p99_stall_ms", ...}`` for the shipped configuration,
+the child-process figures under ``"emulator_process"``.
 ``--in-process-only`` skips the child-process run (quicker when iterating on the shipped case).
 ``--dump-stalls FILE`` writes every thread's stack (``faulthandler``, from a C thread that needs no
 GIL) whenever a beat is more than 30 ms late: what the other threads were doing during a stall.
