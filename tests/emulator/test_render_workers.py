@@ -145,6 +145,24 @@ def test_the_emulator_renders_in_worker_processes_by_default(emulator: EmulatorS
     assert pids and os.getpid() not in pids
 
 
+def test_stopping_the_emulator_ends_its_render_workers(tmp_path: Path) -> None:
+    from sora_studio.emulator.faults import EmulatorSettings
+
+    server = EmulatorServer(tmp_path / "emu", EmulatorSettings(poll_after_ms=20))
+    server.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(server.emulator.runner.render_process_ids) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = server.emulator.runner.render_process_ids
+        assert len(pids) == 2  # one per render thread (concurrency 2), started up front
+    finally:
+        server.stop()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
 def test_render_threads_setting_renders_in_this_process(tmp_path: Path) -> None:
     from sora_studio.emulator.faults import EmulatorSettings
 
