@@ -57,3 +57,25 @@ def test_module_entry_point_runs_help() -> None:
     )
     assert "usage: sora-studio" in result.stdout
     assert "emulator" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["jobs", "--json"], ["spend", "--json"], ["export", "--help"]],
+    ids=["jobs", "spend", "export-help"],
+)
+def test_library_commands_do_not_load_the_sdk(tmp_path: Path, args: list[str]) -> None:
+    """A read of the library must not pay about a second for the openai SDK and the engine."""
+    code = (
+        "import sys\n"
+        "from sora_studio.cli import main\n"
+        "try:\n"
+        f"    main(['--data-dir', {str(tmp_path / 'data')!r}, *{args!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('LOADED' if 'openai' in sys.modules else 'CLEAN')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "CLEAN"

@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from sora_studio.api.provider import EMULATOR_PROFILE
+from sora_studio.commands._job_output import job_json
 from sora_studio.commands._repository import open_repository
 from sora_studio.core.lifecycle import PollPolicy
-from sora_studio.core.models import AssetVariant, Job, JobStatus
+from sora_studio.core.models import Job, JobStatus
 from sora_studio.paths import AppPaths
 from sora_studio.services.engine import JobEngine
 from sora_studio.services.library import LIBRARY_SETTING, library_root
@@ -103,33 +104,6 @@ def cli_context(args: argparse.Namespace, *, with_engine: bool = True) -> Iterat
         yield context
     finally:
         context.close()
-
-
-def job_paths(repo: Repository, job: Job) -> dict[str, str | None]:
-    """The three media files of a job (None for one not downloaded)."""
-    assets = repo.assets_for(job.id)
-    return {v.value: (assets[v].path if v in assets else None) for v in AssetVariant}
-
-
-def job_json(repo: Repository, job: Job) -> dict[str, Any]:
-    """The machine-readable form ``--json`` prints."""
-    cost = job.cost_cents if job.cost_cents is not None else job.estimate_cents
-    return {
-        "job_id": job.id,
-        "status": job.status.value,
-        "remote_id": job.remote_id,
-        "model": job.model,
-        "size": job.size,
-        "seconds": job.seconds,
-        "prompt": job.prompt,
-        "paths": job_paths(repo, job),
-        "cost_cents": str(cost),
-        "cost_is_estimate": job.cost_cents is None,
-        "error_class": job.error_class.value if job.error_class else None,
-        "error_message": job.error_message,
-        "parent_id": job.parent_id,
-        "lineage_kind": job.lineage_kind.value,
-    }
 
 
 def is_tty() -> bool:

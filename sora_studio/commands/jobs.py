@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from sora_studio.commands._context import job_json, open_repository
+    from sora_studio.commands._job_output import job_json
+    from sora_studio.commands._repository import open_repository
 
     _, repo = open_repository(args)
     try:
