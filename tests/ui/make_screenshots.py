@@ -1,4 +1,5 @@
-"""Screenshots of the desk for people to judge: empty, a busy queue, and a builder full of problems.
+"""Screenshots of the desk for people to judge: empty, a busy queue, a builder full of problems,
+and a builder with policy warnings only.
 
 Run with ``QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/make_screenshots.py [OUT_DIR]``
 (default ``screenshots/``, which git ignores). It drives the real desk against the built-in
@@ -152,6 +153,24 @@ def builder_problems(app: QApplication, out: Path) -> None:
         desk.shutdown()
 
 
+def builder_warning(app: QApplication, out: Path) -> None:
+    """A prompt with only "may be refused" phrases: amber warnings, Render still enabled."""
+    with tempfile.TemporaryDirectory(prefix="shots-warning-") as data:
+        desk = make_desk(app, Path(data), EmulatorSettings())
+        panel = desk.prompt_panel
+        panel.brief_form.set_field(
+            "subject", "A detective kneels beside the murder scene in a rainy alley"
+        )
+        panel.brief_form.set_field("lighting", "flashlight beams cutting through the drizzle")
+        panel.refresh_preflight()
+        # The moderation endpoint answers off the GUI thread; wait for its verdict to show.
+        wait(app, 10, lambda: panel.render_button.isEnabled())
+        wait(app, 1.5)
+        shoot(desk, out, "4-builder-policy-warning.png")
+        desk.window.close()
+        desk.shutdown()
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -159,6 +178,7 @@ def main() -> int:
     empty_window(app, out)
     busy_queue(app, out)
     builder_problems(app, out)
+    builder_warning(app, out)
     QTimer.singleShot(0, app.quit)
     app.exec()
     return 0

@@ -199,9 +199,11 @@ def test_templates_and_recent_briefs(qtbot, panel: PromptPanel, repo: Repository
     assert repo.get_template("night tram") == Brief(subject="A tram at night", style="35 mm film")
     panel.set_free_mode(True)
     panel.prompt_edit.setPlainText("Something else entirely.")
+    panel.brief_form.fields["subject"].setText("A long subject typed by hand, cursor at its end")
     panel.load_brief(repo.get_template("night tram"))
     assert not panel.free_mode
     assert panel.prompt_text().startswith("A tram at night.")
+    assert panel.brief_form.fields["subject"].cursorPosition() == 0  # reads from its start
     panel.templates_menu.aboutToShow.emit()
     texts = [a.text() for a in panel.templates_menu.actions()]
     assert "night tram" in texts and "Save brief as template…" in texts

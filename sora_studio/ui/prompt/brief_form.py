@@ -90,6 +90,7 @@ class BriefForm(QWidget):
                         editor.setPlainText(value)
                 elif editor.text() != value:
                     editor.setText(value)
+                    editor.setCursorPosition(0)  # a loaded brief reads from its start
         finally:
             self.blockSignals(blocked)
         self.changed.emit()
@@ -100,3 +101,4 @@ class BriefForm(QWidget):
             editor.setPlainText(value)
         else:
             editor.setText(value)
+            editor.setCursorPosition(0)  # show the start of a long value, not its end
