@@ -16,7 +16,13 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWi
 
 from sora_studio.core.pricing import format_cents
 from sora_studio.ui.icons import make_icon
-from sora_studio.ui.theme import ERROR, SUCCESS, WARNING
+from sora_studio.ui.theme import (
+    ERROR,
+    SUCCESS,
+    palette_is_dark,
+    problem_color,
+    warning_text_color,
+)
 
 WORK_LABEL_MAX_WIDTH = 420
 
@@ -72,7 +78,13 @@ class StudioStatusBar(QStatusBar):
             self.spend_label.setToolTip("Set a budget cap in Settings to refuse renders past it.")
             return
         left = cap_cents - spent_cents
-        color = ERROR if left <= 0 else (WARNING if left < cap_cents / 10 else "")
+        dark = palette_is_dark()
+        if left <= 0:
+            color = problem_color(dark)
+        elif left < cap_cents / 10:
+            color = warning_text_color(dark)
+        else:
+            color = ""
         text = f"Spend {format_cents(spent_cents)} of {format_cents(cap_cents)}"
         self.spend_label.setText(f'<span style="color:{color}">{text}</span>' if color else text)
         self.spend_label.setToolTip(

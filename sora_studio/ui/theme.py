@@ -19,6 +19,7 @@ ACCENT = "#6e6ef0"
 ERROR = "#ff6b6b"
 ERROR_LIGHT = "#c62828"
 WARNING = "#f0b429"
+WARNING_LIGHT = "#8f5b00"  # amber readable as text on the light window (contrast about 5:1)
 SUCCESS = "#3ecf8e"
 
 
@@ -169,3 +170,13 @@ class ThemeController(QObject):
 
 def problem_color(dark: bool) -> str:
     return ERROR if dark else ERROR_LIGHT
+
+
+def warning_text_color(dark: bool) -> str:
+    """Amber for warning text: the bright one reads on dark, a deeper one on light."""
+    return WARNING if dark else WARNING_LIGHT
+
+
+def palette_is_dark() -> bool:
+    """True when the application's palette is dark (the dark theme or a dark system palette)."""
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128

@@ -20,7 +20,6 @@ from sora_studio.core.catalog import default_catalog
 from sora_studio.core.models import JobStatus, PolicyFlag
 from sora_studio.emulator.server import EmulatorServer
 from sora_studio.services.orders import Preflight, RenderOrder
-from sora_studio.ui.prompt.policy_marks import WARNING_ON_LIGHT
 from sora_studio.ui.prompt.preflight import (
     READY,
     blocking_reasons,
@@ -30,7 +29,7 @@ from sora_studio.ui.prompt.preflight import (
     warning_text,
 )
 from sora_studio.ui.prompt_panel import BuilderEnvironment, PromptPanel
-from sora_studio.ui.theme import ERROR, ERROR_LIGHT, WARNING
+from sora_studio.ui.theme import ERROR, ERROR_LIGHT, WARNING, WARNING_LIGHT
 from tests.services.conftest import make_engine
 
 WARNED = "A detective kneels beside the murder scene in a rainy alley"
@@ -191,8 +190,8 @@ def test_warnings_are_amber_problems_red_and_follow_the_theme(panel: PromptPanel
     assert _underlines(panel) == {"Batman": ERROR, "murder": WARNING}
 
     _set_window_color(panel, "#f4f4f6")  # the light theme's window
-    assert panel.prompt_warnings.styleSheet() == f"color: {WARNING_ON_LIGHT};"
-    assert _underlines(panel) == {"Batman": ERROR_LIGHT, "murder": WARNING_ON_LIGHT}
+    assert panel.prompt_warnings.styleSheet() == f"color: {WARNING_LIGHT};"
+    assert _underlines(panel) == {"Batman": ERROR_LIGHT, "murder": WARNING_LIGHT}
 
 
 def test_a_moderation_flag_that_only_echoes_a_warning_keeps_render_enabled(

@@ -10,7 +10,7 @@ from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan, Qt, 
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from sora_studio.core.models import AssetVariant, Job, JobStatus
+from sora_studio.core.models import AssetVariant, ErrorClass, Job, JobStatus
 from sora_studio.services.library import asset_path, job_folder
 from sora_studio.ui.notifications import Notifier, notification_text
 from sora_studio.ui.queue.actions import DeleteChoice, QueueAction, allowed_actions
@@ -391,3 +391,41 @@ def test_the_header_shows_the_models_labels(jobs, qtbot, tmp_path: Path) -> None
             shown = header.model().headerData(column, Qt.Orientation.Horizontal, role)
             assert shown == panel.model.headerData(column, Qt.Orientation.Horizontal, role)
     assert panel.view.columnWidth(Column.STATUS) == COLUMN_WIDTHS[Column.STATUS]
+
+
+def test_error_text_colours_follow_the_theme(jobs, tmp_path: Path) -> None:
+    from PySide6.QtGui import QPalette
+
+    from sora_studio.ui.status_bar import StudioStatusBar
+    from sora_studio.ui.theme import ERROR, ERROR_LIGHT, WARNING, WARNING_LIGHT
+
+    failed = dataclasses.replace(
+        jobs.make(1, JobStatus.FAILED, error_message="The render failed."),
+        error_class=ErrorClass.TRANSIENT,
+    )
+    waiting = dataclasses.replace(
+        jobs.make(2, JobStatus.RATE_LIMITED, error_message="Too many requests."),
+        error_class=ErrorClass.RATE_LIMITED,
+    )
+    model = _model(tmp_path, [failed, waiting])
+    status = StudioStatusBar()
+    original = QGuiApplication.palette()
+    try:
+        for window, problem, warning in (
+            ("#1e1f22", ERROR, WARNING),
+            ("#f4f4f6", ERROR_LIGHT, WARNING_LIGHT),
+        ):
+            palette = QPalette(original)
+            palette.setColor(QPalette.ColorRole.Window, QColor(window))
+            QGuiApplication.setPalette(palette)
+            colour = [
+                model.index(model.row_of(i), Column.ERROR).data(Qt.ItemDataRole.ForegroundRole)
+                for i in (1, 2)
+            ]
+            assert [c.name() for c in colour] == [problem, warning]
+            status.set_spend(Decimal("4600"), Decimal("5000"))  # less than a tenth left
+            assert warning in status.spend_label.text()
+            status.set_spend(Decimal("5000"), Decimal("5000"))
+            assert problem in status.spend_label.text()
+    finally:
+        QGuiApplication.setPalette(original)

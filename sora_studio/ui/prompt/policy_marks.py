@@ -17,10 +17,7 @@ from PySide6.QtGui import (
 )
 
 from sora_studio.core.policy import policy_hits
-from sora_studio.ui.theme import WARNING, problem_color
-
-# Amber readable as text on the light theme's near-white window (contrast about 5:1).
-WARNING_ON_LIGHT = "#8f5b00"
+from sora_studio.ui.theme import problem_color, warning_text_color
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -30,7 +27,7 @@ def is_dark(palette: QPalette) -> bool:
 
 def warning_color(palette: QPalette) -> str:
     """The amber for warning text and marks on this palette."""
-    return WARNING if is_dark(palette) else WARNING_ON_LIGHT
+    return warning_text_color(is_dark(palette))
 
 
 def block_color(palette: QPalette) -> str:

@@ -31,7 +31,7 @@ from PySide6.QtGui import QColor
 from sora_studio.core.models import ErrorClass, Job, JobStatus
 from sora_studio.core.pricing import format_cents
 from sora_studio.ui.queue.thumbnails import ThumbnailCache
-from sora_studio.ui.theme import ERROR, WARNING
+from sora_studio.ui.theme import palette_is_dark, problem_color, warning_text_color
 
 ModelIndex: TypeAlias = QModelIndex | QPersistentModelIndex
 
@@ -430,7 +430,10 @@ class QueueModel(QAbstractTableModel):
         ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.ERROR and job.error_class:
-            return QColor(WARNING if job.status is JobStatus.RATE_LIMITED else ERROR)
+            dark = palette_is_dark()  # text colours that read on the theme in use
+            if job.status is JobStatus.RATE_LIMITED:
+                return QColor(warning_text_color(dark))
+            return QColor(problem_color(dark))
         if role == JOB_ROLE:
             return job
         if role == JOB_ID_ROLE:
