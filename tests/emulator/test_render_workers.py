@@ -209,3 +209,21 @@ def test_when_workers_cannot_start_the_emulator_renders_on_threads(
         assert server.emulator.runner.render_process_ids == []
     finally:
         server.stop()
+
+
+def test_spawned_workers_render_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frozen bundles and Windows start workers with spawn (no forkserver preload)."""
+    import multiprocessing
+
+    import sora_studio.emulator.render_workers as render_workers
+
+    monkeypatch.setattr(
+        render_workers, "start_context", lambda: multiprocessing.get_context("spawn")
+    )
+    process = RenderProcess("test-spawned-worker", niceness=5)
+    try:
+        files = process.render(spec(), tmp_path)
+        assert process.pid is not None and process.pid != os.getpid()
+        verify_video(files.video, width=320, height=180, duration_s=1.0)
+    finally:
+        process.close()
