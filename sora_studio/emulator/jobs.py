@@ -22,10 +22,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sora_studio.emulator.faults import FaultInjector
 from sora_studio.emulator.state import EmulatorState, now_s
+
+if TYPE_CHECKING:
+    from sora_studio.emulator.render_workers import RenderProcess
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self.active = 0
         self.renders_started = 0
-        self._processes: list[Any] = []  # RenderProcess per worker thread, for stats and tests
+        self._processes: list[RenderProcess] = []  # one per worker thread, for stats and tests
 
     def start(self) -> int:
         """Start the workers and re-queue every job left unfinished; returns how many resumed."""
@@ -105,12 +108,13 @@ class JobRunner:
         return [p.pid for p in list(self._processes) if p.is_alive() and p.pid is not None]
 
     def _work(self, index: int, in_processes: bool) -> None:
+        # Also the priority of the processes this thread starts (a forkserver inherits it).
         _lower_this_threads_priority(RENDER_NICENESS)
         # Import the renderer (numpy, PyAV, Pillow: ~150 ms, much of it holding the GIL) now, while
         # the emulator starts, rather than when the first job arrives and the desk is busy.
         import sora_studio.emulator.renderer  # noqa: F401
 
-        process = None
+        process: RenderProcess | None = None
         if in_processes:
             from sora_studio.emulator.render_workers import RenderProcess
 
@@ -134,7 +138,7 @@ class JobRunner:
                 process.close()
                 self._processes.remove(process)
 
-    def _serve_queue(self, process: Any) -> None:
+    def _serve_queue(self, process: RenderProcess | None) -> None:
         while not self._stop.is_set():
             try:
                 video_id = self._queue.get(timeout=0.1)
@@ -154,7 +158,7 @@ class JobRunner:
                 with self._lock:
                     self.active -= 1
 
-    def _run(self, video_id: str, process: Any) -> None:
+    def _run(self, video_id: str, process: RenderProcess | None) -> None:
         video = self.state.get("videos", video_id)
         if video is None or video["status"] not in ACTIVE:
             return
@@ -201,8 +205,13 @@ class JobRunner:
         if finished is not None:
             self.on_finished(finished)
 
-    def _render(self, video: dict[str, Any], show: Callable[[float], None], process: Any) -> float:
-        """Render ``video`` in ``process`` (a ``RenderProcess``), or on this thread when None."""
+    def _render(
+        self,
+        video: dict[str, Any],
+        show: Callable[[float], None],
+        process: RenderProcess | None,
+    ) -> float:
+        """Render ``video`` in ``process``, or on this thread when it is None."""
         from sora_studio.emulator.renderer import RenderCancelled, RenderSpec, render_video
 
         video_id = video["id"]

@@ -19,9 +19,8 @@ from itself, so a worker starts in milliseconds instead of repeating those impor
 while the desk is starting (as ``spawn`` does). Frozen bundles and Windows use ``spawn``. As with
 any ``multiprocessing`` use, a script that starts an emulator must guard its top level with
 ``if __name__ == "__main__":``; if workers cannot start at all, ``emulator.jobs`` renders on
-its threads instead. Workers
-run at a lower CPU priority so the desk wins the cores, and exit on their own when the parent
-goes away: the pipe reports end-of-file and the worker stops.
+its threads instead. Workers run at a lower CPU priority so the desk wins the cores, and exit on
+their own when the parent goes away: the pipe reports end-of-file and the worker stops.
 """
 
 from __future__ import annotations
@@ -45,7 +44,6 @@ log = logging.getLogger(__name__)
 
 # How often the waiting thread looks at ``should_cancel`` while the worker renders.
 _CANCEL_POLL_S = 0.05
-_START_TIMEOUT_S = 60.0  # a cold start imports numpy, PyAV and Pillow; slow disks take a while
 _QUIT_TIMEOUT_S = 2.0
 
 

@@ -30,6 +30,8 @@ PART_SUFFIX = ".part"
 RECIPE_NAME = "recipe.json"
 LIBRARY_SETTING = "library_folder"  # Settings > Library; unset means the data folder's default
 
+_HASH_CHUNK = 1024 * 1024
+
 
 class SettingReader(Protocol):
     def get_setting(self, key: str, default: Any = None) -> Any: ...
@@ -45,9 +47,6 @@ def library_root(settings: SettingReader, default: Path) -> Path:
     if isinstance(value, str) and value.strip():
         return Path(value.strip()).expanduser()
     return default
-
-
-_HASH_CHUNK = 1024 * 1024
 
 
 def job_folder(library_root: Path, job: Job) -> Path:

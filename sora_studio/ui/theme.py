@@ -177,6 +177,8 @@ def warning_text_color(dark: bool) -> str:
     return WARNING if dark else WARNING_LIGHT
 
 
-def palette_is_dark() -> bool:
-    """True when the application's palette is dark (the dark theme or a dark system palette)."""
-    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+def palette_is_dark(palette: QPalette | None = None) -> bool:
+    """True when ``palette`` (default: the application's) has a dark window: the dark theme or a
+    dark system palette."""
+    palette = QGuiApplication.palette() if palette is None else palette
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128

@@ -1,9 +1,8 @@
 """Marking policy hits in the builder: the warning colour, and underlines in the prompt editor.
 
 GUI thread only. Phrases the provider refuses are underlined in the theme's problem red; phrases
-it may refuse (warnings) in amber, so the two read differently at a glance. The theme has one
-amber (``WARNING``) made for dark surfaces; on a light window it is too pale to read as text, so
-a darker amber is used there. Both are chosen from the widget's palette, which follows the theme.
+it may refuse (warnings) in amber, so the two read differently at a glance. Both colours come
+from the theme for the widget's palette (a deeper amber and red on a light window).
 """
 
 from __future__ import annotations
@@ -17,22 +16,17 @@ from PySide6.QtGui import (
 )
 
 from sora_studio.core.policy import policy_hits
-from sora_studio.ui.theme import problem_color, warning_text_color
-
-
-def is_dark(palette: QPalette) -> bool:
-    """True when the palette's window is dark (the dark theme, or a dark system palette)."""
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+from sora_studio.ui.theme import palette_is_dark, problem_color, warning_text_color
 
 
 def warning_color(palette: QPalette) -> str:
     """The amber for warning text and marks on this palette."""
-    return warning_text_color(is_dark(palette))
+    return warning_text_color(palette_is_dark(palette))
 
 
 def block_color(palette: QPalette) -> str:
     """The red for refused phrases on this palette (the theme's problem colour)."""
-    return problem_color(is_dark(palette))
+    return problem_color(palette_is_dark(palette))
 
 
 class PolicyHighlighter(QSyntaxHighlighter):
