@@ -22,6 +22,18 @@ from sora_studio.emulator.server import EmulatorServer
 from sora_studio.media.probe import verify_video
 
 
+def long_spec() -> RenderSpec:
+    """A render of a few seconds of CPU: it cannot finish before the test acts on its first
+    progress message, even on a loaded machine (the test stops it early either way)."""
+    return RenderSpec(
+        video_id="video_long",
+        prompt="a red kite over green hills",
+        width=1280,
+        height=720,
+        seconds=20,
+    )
+
+
 def spec(seconds: int = 1, **kwargs: object) -> RenderSpec:
     return RenderSpec(
         video_id="video_worker",
@@ -72,7 +84,7 @@ def test_cancel_stops_the_render_and_keeps_the_worker(
     progressed: list[float] = []
     with pytest.raises(RenderCancelled):
         worker.render(
-            spec(seconds=8),
+            long_spec(),
             tmp_path / "cancelled",
             progress=progressed.append,
             should_cancel=lambda: bool(progressed),
@@ -105,7 +117,7 @@ def test_a_killed_worker_fails_the_render_and_is_replaced(
             os.kill(victim, signal.SIGKILL)
 
     with pytest.raises(RenderWorkerError, match="stopped unexpectedly"):
-        worker.render(spec(seconds=8), tmp_path / "killed", progress=kill_once)
+        worker.render(long_spec(), tmp_path / "killed", progress=kill_once)
     files = worker.render(spec(), tmp_path / "next")
     assert files.video.exists() and worker.pid != victim and worker.starts == 2
 
