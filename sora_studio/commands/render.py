@@ -53,6 +53,7 @@ def _progress_line(jobs: list[Job]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from sora_studio.commands._context import cli_context, drive, finished, is_tty, job_json, sent
+    from sora_studio.core.policy import precheck
     from sora_studio.services.orders import RenderOrder
 
     with cli_context(args) as ctx:
@@ -76,8 +77,10 @@ def run(args: argparse.Namespace) -> int:
             f"(estimate {format_cents(estimate)})",
             file=sys.stderr,
         )
-        for flag in engine.preflight(order).warnings:
-            print(f"sora-studio: warning: {flag.message}", file=sys.stderr)
+        # The warnings the engine let through (Preflight.warnings), without a second pre-flight.
+        for flag in precheck(order.prompt):
+            if not flag.block:
+                print(f"sora-studio: warning: {flag.message}", file=sys.stderr)
         tty = is_tty()
         last_line = [""]
 

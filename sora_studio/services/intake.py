@@ -83,7 +83,15 @@ class Intake:
 
     def preflight(self, order: RenderOrder) -> Preflight:
         """Validation, policy flags, cost and budget for ``order``; no network, no writes."""
-        request, source, reference_problems = self._order_request(order)
+        return self._preflight(order, *self._order_request(order))
+
+    def _preflight(
+        self,
+        order: RenderOrder,
+        request: RenderRequest,
+        source: Job | None,
+        reference_problems: list[str],
+    ) -> Preflight:
         profile = self._core.registry.profile(order.provider)
         repo = self._core.repo
         cap = budget_cap(repo)
@@ -110,7 +118,9 @@ class Intake:
         logged (phrases only) and recorded on each job's ``job_queued`` event.
         """
         repo = self._core.repo
-        check = self.preflight(order)
+        # Built once: the pre-flight and the job rows read the same probe of the reference.
+        request, source, reference_problems = self._order_request(order)
+        check = self._preflight(order, request, source, reference_problems)
         if check.problems:
             raise UserError(
                 "Cannot render this yet: "
@@ -122,7 +132,6 @@ class Intake:
                 + " ".join(f"“{f.phrase}”: {f.message}" for f in check.blocking_flags)
             )
         check_budget(repo, check.estimate_cents)
-        request, source, _ = self._order_request(order)
         reference_sha = (
             library.sha256_of(Path(order.reference_path)) if order.reference_path else None
         )
