@@ -20,7 +20,14 @@ from urllib.parse import urlsplit
 import keyring
 import keyring.errors
 
-from sora_studio.core.catalog import Catalog, default_catalog
+from sora_studio.core.capabilities import (
+    GENERIC_PRESET,
+    CapabilityError,
+    ProviderCapabilities,
+    ProviderPreset,
+    preset,
+)
+from sora_studio.core.catalog import Catalog, catalog_for_profile, default_catalog
 from sora_studio.core.errors import UserError
 
 KEYRING_SERVICE = "sora-studio"
@@ -34,6 +41,8 @@ OPENAI_PROFILE = "openai"
 ENVIRONMENT_PROFILE = "environment"
 
 PROFILE_KINDS = ("emulator", "openai", "gateway")
+# A profile saved before presets existed gets the preset its kind implies.
+_PRESET_FOR_KIND = {"emulator": "emulator", "openai": "openai", "gateway": GENERIC_PRESET}
 _KEY_SOURCE = re.compile(r"^(none|keyring|env:[A-Za-z_][A-Za-z0-9_]*)$")
 _NO_KEY_STORE = (
     "no OS key store is available on this system, so the key cannot be kept there; "
@@ -56,10 +65,20 @@ class ProviderProfile:
     timeout_s: float = 30.0
     max_retries: int = 2
     retired: bool = False  # OpenAI's own Videos API: shown, but submissions are explained, not sent
+    preset: str = ""  # a name from core/provider_presets.json; "" = the one ``kind`` implies
+    capability_overrides: dict[str, Any] = field(default_factory=dict, hash=False)
+    served_models: tuple[str, ...] = ()  # model names the server listed (Test connection)
+    synchronous_timeout_s: float | None = None  # a blocking create's limit; None: the preset's
 
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise UserError("a provider profile needs a name")
+        if not self.preset:
+            object.__setattr__(self, "preset", _PRESET_FOR_KIND.get(self.kind, GENERIC_PRESET))
+        try:
+            self.preset_info.capabilities.with_overrides(self.capability_overrides)
+        except CapabilityError as exc:
+            raise UserError(f"provider {self.name!r}: {exc}") from exc
         if self.kind not in PROFILE_KINDS:
             raise UserError(
                 f"provider {self.name!r}: kind must be one of {', '.join(PROFILE_KINDS)}, "
@@ -85,6 +104,32 @@ class ProviderProfile:
             raise UserError(f"provider {self.name!r}: timeout must be a positive number of seconds")
         if self.max_retries < 0:
             raise UserError(f"provider {self.name!r}: retries cannot be negative")
+        if self.synchronous_timeout_s is not None and not self.synchronous_timeout_s > 0:
+            raise UserError(
+                f"provider {self.name!r}: the render timeout must be a positive number of seconds"
+            )
+
+    @property
+    def preset_info(self) -> ProviderPreset:
+        """The shipped preset this profile starts from."""
+        try:
+            return preset(self.preset)
+        except CapabilityError as exc:
+            raise UserError(f"provider {self.name!r}: {exc}") from exc
+
+    @property
+    def capabilities(self) -> ProviderCapabilities:
+        """What this server can do: the preset's capabilities with this profile's overrides."""
+        return self.preset_info.capabilities.with_overrides(self.capability_overrides)
+
+    @property
+    def create_timeout_s(self) -> float:
+        """How long one create call may take: long for servers that block until rendered."""
+        if not self.capabilities.synchronous:
+            return self.timeout_s
+        if self.synchronous_timeout_s is not None:
+            return self.synchronous_timeout_s
+        return max(self.timeout_s, self.preset_info.synchronous_timeout_s)
 
     @property
     def long_durations_enabled(self) -> bool:
@@ -100,9 +145,11 @@ class ProviderProfile:
         return self.host == OPENAI_HOST
 
     def catalog(self) -> Catalog:
-        """The shipped catalog with this profile's overrides merged over it."""
-        base = default_catalog()
-        return base.with_overrides(self.catalog_overrides) if self.catalog_overrides else base
+        """What this profile offers: its preset's models, or exactly the models its server
+        listed (Test connection), then its own overrides."""
+        return catalog_for_profile(
+            default_catalog(), self.preset_info.models, self.served_models, self.catalog_overrides
+        )
 
     def with_base_url(self, base_url: str) -> ProviderProfile:
         """A copy pointing at ``base_url`` (how the emulator's profile learns its port)."""
@@ -121,6 +168,10 @@ class ProviderProfile:
             "timeout_s": self.timeout_s,
             "max_retries": self.max_retries,
             "retired": self.retired,
+            "preset": self.preset,
+            "capability_overrides": dict(self.capability_overrides),
+            "served_models": list(self.served_models),
+            "synchronous_timeout_s": self.synchronous_timeout_s,
         }
 
 
@@ -138,6 +189,14 @@ def profile_from_dict(data: Mapping[str, Any]) -> ProviderProfile:
             timeout_s=float(data.get("timeout_s", 30.0)),
             max_retries=int(data.get("max_retries", 2)),
             retired=bool(data.get("retired", False)),
+            preset=str(data.get("preset") or ""),
+            capability_overrides=dict(data.get("capability_overrides") or {}),
+            served_models=tuple(str(m) for m in data.get("served_models") or ()),
+            synchronous_timeout_s=(
+                None
+                if data.get("synchronous_timeout_s") is None
+                else float(data["synchronous_timeout_s"])
+            ),
         )
     except KeyError as exc:
         raise UserError(f"provider profile is missing the field {exc.args[0]!r}") from exc

@@ -101,6 +101,7 @@ class ErrorClass(StrEnum):
     EXPIRED = "expired"
     DOWNLOAD_FAILED = "download_failed"
     SUBMIT_UNCONFIRMED = "submit_unconfirmed"  # crashed mid-submit and not found remotely
+    LOST = "lost"  # the provider no longer knows a job it accepted (restart, TTL, deleted)
     STALLED = "stalled"
     BUDGET_EXCEEDED = "budget_exceeded"
     INTERNAL = "internal"
@@ -171,6 +172,9 @@ class RenderRequest:
     reference: ImageInfo | None = None
     characters: tuple[CharacterRef, ...] = ()
     batch: bool = False
+    # Model-specific body fields beyond the official contract (negative_prompt, seed,
+    # num_inference_steps, guidance_scale, num_frames, fps), sent as given; sorted by name.
+    extras: tuple[tuple[str, str | int | float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +249,10 @@ class Job:
     completed_at: float | None = None
     expires_at: float | None = None
     updated_at: float = 0.0
+    extras: tuple[tuple[str, str | int | float], ...] = ()  # see RenderRequest.extras
+    result_url: str | None = None  # the finished video handed over directly by the server
+    base_url: str | None = None  # the provider address ``remote_id`` belongs to
+    download_attempts: int = 0  # failed download rounds so far (bounded, kept across restarts)
 
 
 @dataclass(frozen=True, slots=True)

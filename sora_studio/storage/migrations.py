@@ -196,7 +196,25 @@ def m001_initial_schema(db: Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [m001_initial_schema]
+def m002_provider_dialects(db: Database) -> None:
+    """What real servers need beyond the official contract (issue 11).
+
+    ``extras``: model-specific body fields (negative prompt, seed, steps, guidance, frames) as a
+    JSON list of [name, value] pairs; ``result_url``: where a server that hands the finished
+    video over directly (a URL, ``file://`` or base64 ``data:``) put it; ``base_url``: the
+    provider address the remote id belongs to (ids are opaque and mean nothing elsewhere);
+    ``download_attempts``: failed download rounds, kept across restarts so retrying has an end.
+    """
+    for statement in (
+        "ALTER TABLE jobs ADD COLUMN extras TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE jobs ADD COLUMN result_url TEXT",
+        "ALTER TABLE jobs ADD COLUMN base_url TEXT",
+        "ALTER TABLE jobs ADD COLUMN download_attempts INTEGER NOT NULL DEFAULT 0",
+    ):
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [m001_initial_schema, m002_provider_dialects]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

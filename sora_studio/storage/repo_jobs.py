@@ -76,6 +76,8 @@ class JobsRepo(RepoBase):
         source_remote_id: str | None = None,
         queue_position: int | None = None,
         batch_id: int | None = None,
+        extras: Sequence[tuple[str, str | int | float]] = (),
+        base_url: str | None = None,
     ) -> Job:
         """Insert and commit a job row; returns it as stored (with its new id)."""
         if parent_id is not None and self.get_job(parent_id) is None:
@@ -102,6 +104,8 @@ class JobsRepo(RepoBase):
                 self.next_queue_position() if queue_position is None else queue_position
             ),
             "batch_id": batch_id,
+            "extras": tuple(extras),
+            "base_url": base_url,
             "created_at": now,
             "updated_at": now,
         }
@@ -148,6 +152,25 @@ class JobsRepo(RepoBase):
         if other is not None and other.id != job_id:
             raise UserError(f"remote video {remote_id} already belongs to job {other.id}")
         return self.update_job(job_id, remote_id=remote_id, submitted_at=self._now())
+
+    def recent_render_rates(self, provider: str, model: str, limit: int) -> list[float]:
+        """Render seconds per clip second of the latest rendered jobs of ``provider``/``model``.
+
+        From submission (our clock) to completion (the provider's); implausible values, which
+        come from clocks that disagree, are left out.
+        """
+        rows = self._all(
+            """
+            SELECT (completed_at - submitted_at) * 1.0 / MAX(seconds, 1) AS rate FROM jobs
+            WHERE provider = ? AND model = ? AND operation = 'create'
+              AND status IN ('ready', 'downloading', 'expired')
+              AND completed_at IS NOT NULL AND submitted_at IS NOT NULL
+              AND completed_at > submitted_at AND completed_at - submitted_at < 86400
+            ORDER BY completed_at DESC LIMIT ?
+            """,
+            [provider, model, limit],
+        )
+        return [float(r["rate"]) for r in rows]
 
     def find_job_by_remote_id(self, remote_id: str) -> Job | None:
         row = self._one("SELECT * FROM jobs WHERE remote_id = ?", [remote_id])

@@ -93,7 +93,24 @@ def job_from_row(row: Row) -> Job:
         completed_at=row["completed_at"],
         expires_at=row["expires_at"],
         updated_at=float(row["updated_at"]),
+        extras=extras_from_db(row["extras"]),
+        result_url=row["result_url"],
+        base_url=row["base_url"],
+        download_attempts=int(row["download_attempts"] or 0),
     )
+
+
+def extras_to_db(extras: Any) -> str:
+    """Extra body fields as a JSON list of ``[name, value]`` pairs, sorted by name."""
+    pairs = sorted((str(k), v) for k, v in (extras.items() if isinstance(extras, dict) else extras))
+    for name, value in pairs:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise TypeError(f"extra field {name!r} must be a string or a number, got {value!r}")
+    return json.dumps([[k, v] for k, v in pairs])
+
+
+def extras_from_db(text: str | None) -> tuple[tuple[str, str | int | float], ...]:
+    return tuple((str(k), v) for k, v in json.loads(text or "[]"))
 
 
 def job_value_to_db(column: str, value: Any) -> Any:
@@ -108,6 +125,8 @@ def job_value_to_db(column: str, value: Any) -> Any:
         return brief_to_db(value)
     if column == "character_ids":
         return json.dumps([str(v) for v in value])
+    if column == "extras":
+        return extras_to_db(value)
     if column == "use_batch":
         return int(bool(value))
     if column == "status":
