@@ -23,7 +23,8 @@ from sora_studio.api.remote import (
     batch_from_mapping,
     video_from_mapping,
 )
-from sora_studio.api.videos import image_data_url, open_sdk_client, run_sdk_call
+from sora_studio.api.request_bodies import image_data_url
+from sora_studio.api.sdk import open_sdk_client, run_sdk_call
 from sora_studio.core.errors import ProviderError, UserError
 from sora_studio.core.models import ErrorClass, Operation, RenderRequest
 

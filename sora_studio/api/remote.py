@@ -8,12 +8,19 @@ hints are data the engine's scheduler reads.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+# Statuses after which a video never changes again. Anything else, including a status this app has
+# never seen, counts as still running (real-servers.md, client rule 4).
+FINISHED_STATUSES = frozenset(
+    {"completed", "failed", "cancelled", "canceled", "deleted", "expired"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +40,14 @@ class RemoteVideo:
     remixed_from_video_id: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+    # Where the finished file can be fetched when the server hands it over on the object instead
+    # of (or as well as) ``/content``: http(s), ``file://`` or a ``data:video/mp4;base64,`` URL.
+    result_url: str | None = None
+    inference_time_s: float | None = None
 
     @property
     def is_finished(self) -> bool:
-        return self.status not in ("queued", "in_progress")
+        return self.status in FINISHED_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +70,22 @@ class RemotePage:
     has_more: bool
     last_id: str | None
     hints: PollHints = field(default_factory=PollHints)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteModel:
+    """One model a server says it serves (``GET /models``)."""
+
+    id: str
+    owned_by: str | None = None
+    # What the server says the model does: LiteLLM's "video_generation", SGLang's task ("T2V").
+    mode: str | None = None
+    created: int | None = None
+
+    @property
+    def is_video(self) -> bool:
+        """True when the server marks it as a video model or, unmarked, its name says so."""
+        return looks_like_video_model(self.id, self.mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,25 +141,163 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _opt_float(value: Any) -> float | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _round_half_up(value: float) -> int:
+    return math.floor(value + 0.5)
+
+
+def _seconds(data: Mapping[str, Any]) -> int:
+    """The clip length: frames over fps or ``duration_s`` when sent (some servers echo the
+    requested ``seconds`` rather than what they rendered), else ``seconds`` as "8", 8 or "5.0"."""
+    params = data.get("video_params")
+    nested: Mapping[str, Any] = params if isinstance(params, Mapping) else {}
+    frames = _opt_float(data.get("num_frames", nested.get("num_frames")))
+    fps = _opt_float(data.get("fps", nested.get("fps")))
+    if frames and fps and frames > 0 and fps > 0:
+        return _round_half_up(frames / fps)
+    duration = _opt_float(data.get("duration_s", data.get("duration")))
+    if duration and duration > 0:
+        return _round_half_up(duration)
+    seconds = _opt_float(data.get("seconds"))
+    return _round_half_up(seconds) if seconds and seconds > 0 else 0
+
+
+def _result_url(data: Mapping[str, Any]) -> str | None:
+    """A finished file handed over on the object: ``data[0].url`` / ``data[0].b64_json`` (NVIDIA
+    Dynamo, vLLM-Omni's sync shape) or a top-level ``url`` (SGLang with cloud upload)."""
+    items = data.get("data")
+    if isinstance(items, list) and items and isinstance(items[0], Mapping):
+        first = items[0]
+        url = first.get("url")
+        if isinstance(url, str) and url.strip():
+            return url.strip()
+        b64 = first.get("b64_json")
+        if isinstance(b64, str) and b64.strip():
+            return f"data:video/mp4;base64,{b64.strip()}"
+    url = data.get("url")
+    if isinstance(url, str) and url.strip():
+        return url.strip()
+    return None
+
+
 def video_from_mapping(data: Mapping[str, Any]) -> RemoteVideo:
-    """Build a ``RemoteVideo`` from a ``Video`` JSON object; missing optional keys become None."""
+    """Build a ``RemoteVideo`` from any server's ``Video`` JSON object, leniently.
+
+    Accepts ``created`` for ``created_at``; ``seconds`` as a string, int or float (preferring
+    ``num_frames``/``fps`` or ``duration_s``); ``error`` as an object or a plain string; a result
+    URL or base64 on the object; missing optional keys (None or empty). Unknown statuses pass
+    through unchanged. Raises ``ValueError`` when the object has no ``id``.
+    """
+    raw_id = data.get("id")
+    if raw_id is None or str(raw_id).strip() == "":
+        raise ValueError("the video object has no id")
     error = data.get("error")
     error_map: Mapping[str, Any] = error if isinstance(error, Mapping) else {}
+    error_message = _opt_str(error_map.get("message"))
+    if isinstance(error, str) and error.strip():
+        error_message = error.strip()
+    code = error_map.get("code")
+    result_url = _result_url(data)
+    status = data.get("status")
+    if not status:
+        # A server that hands the file over without a status has finished rendering it.
+        status = "completed" if result_url else "queued"
     return RemoteVideo(
-        id=str(data["id"]),
-        status=str(data.get("status") or "queued"),
+        id=str(raw_id),
+        status=str(status),
         progress=max(0, min(100, _opt_int(data.get("progress")) or 0)),
         model=str(data.get("model") or ""),
         size=str(data.get("size") or ""),
-        seconds=_opt_int(data.get("seconds")) or 0,
-        created_at=_opt_int(data.get("created_at")) or 0,
+        seconds=_seconds(data),
+        created_at=_opt_int(data.get("created_at") or data.get("created")) or 0,
         completed_at=_opt_int(data.get("completed_at")),
         expires_at=_opt_int(data.get("expires_at")),
         prompt=_opt_str(data.get("prompt")),
         remixed_from_video_id=_opt_str(data.get("remixed_from_video_id")),
-        error_code=_opt_str(error_map.get("code")),
-        error_message=_opt_str(error_map.get("message")),
+        error_code=None if code is None or isinstance(code, bool) else str(code),
+        error_message=error_message,
+        result_url=result_url,
+        inference_time_s=_opt_float(data.get("inference_time_s")),
     )
+
+
+_VIDEO_TASKS = frozenset({"t2v", "i2v", "ti2v", "s2v", "v2v", "vace", "video"})
+_VIDEO_NAME_HINTS = (
+    "sora",
+    "veo",
+    "wan2",
+    "wan-2",
+    "wan_2",
+    "hunyuanvideo",
+    "hunyuan-video",
+    "ltx",
+    "cosmos",
+    "fastvideo",
+    "fastwan",
+    "turbowan",
+    "kling",
+    "runway",
+    "gen4",
+    "seedance",
+    "hailuo",
+    "mochi",
+    "cogvideo",
+    "video",
+)
+
+
+def looks_like_video_model(model_id: str, mode: str | None = None) -> bool:
+    """Whether a listed model generates video: by its declared mode when there is one, else by
+    well-known name fragments (Sora, Veo, Wan, HunyuanVideo, LTX, Cosmos, ...)."""
+    if mode:
+        lowered = mode.strip().lower()
+        return "video" in lowered or lowered in _VIDEO_TASKS
+    name = model_id.lower()
+    return any(hint in name for hint in _VIDEO_NAME_HINTS)
+
+
+def _model_from_entry(entry: Mapping[str, Any]) -> RemoteModel | None:
+    model_id = entry.get("id") or entry.get("model_name") or entry.get("model_path")
+    if not isinstance(model_id, str) or not model_id.strip():
+        return None
+    info = entry.get("model_info")
+    info_map: Mapping[str, Any] = info if isinstance(info, Mapping) else {}
+    mode = entry.get("mode") or info_map.get("mode") or entry.get("task_type")
+    return RemoteModel(
+        id=model_id.strip(),
+        owned_by=_opt_str(entry.get("owned_by")),
+        mode=_opt_str(mode),
+        created=_opt_int(entry.get("created")),
+    )
+
+
+def models_from_payload(payload: Any) -> tuple[RemoteModel, ...]:
+    """Models from a ``/models`` answer in any shape seen: ``{"data": [{"id", ...}]}`` (OpenAI,
+    LiteLLM, vLLM), a bare list, LiteLLM's ``/model/info`` (``model_name`` + ``model_info.mode``)
+    or SGLang's single ``{"model_path", "task_type"}``. Duplicates keep their first entry."""
+    if isinstance(payload, Mapping):
+        entries = payload.get("data")
+        if not isinstance(entries, list):
+            entries = [payload] if "model_path" in payload or "id" in payload else []
+    elif isinstance(payload, list):
+        entries = payload
+    else:
+        entries = []
+    found: dict[str, RemoteModel] = {}
+    for entry in entries:
+        model = _model_from_entry(entry) if isinstance(entry, Mapping) else None
+        if model is not None and model.id not in found:
+            found[model.id] = model
+    return tuple(found.values())
 
 
 def character_from_mapping(data: Mapping[str, Any]) -> RemoteCharacter:
@@ -190,14 +355,18 @@ def parse_duration_s(text: str | None) -> float | None:
 
 
 def parse_retry_after_s(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from ``retry-after-ms``, else ``retry-after`` (seconds or an HTTP date)."""
-    ms = headers.get("retry-after-ms")
+    """Seconds to wait from ``retry-after-ms``, else ``retry-after`` (seconds or an HTTP date).
+
+    LiteLLM passes the upstream's advice on only as ``llm_provider-retry-after(-ms)``; those
+    count when the plain ones are absent.
+    """
+    ms = headers.get("retry-after-ms") or headers.get("llm_provider-retry-after-ms")
     if ms:
         try:
             return max(0.0, float(ms) / 1000.0)
         except ValueError:
             pass
-    value = headers.get("retry-after")
+    value = headers.get("retry-after") or headers.get("llm_provider-retry-after")
     if not value:
         return None
     try:

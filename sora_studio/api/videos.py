@@ -1,9 +1,14 @@
-"""The adapter between the app and the ``openai`` SDK's Videos API.
+"""The adapter between the app and a provider's ``/v1/videos`` endpoints (the ``openai`` SDK).
 
-``VideosClient`` is the only place that calls ``client.videos``. It returns the frozen dataclasses
-of ``api.remote`` and raises only ``core.errors.ProviderError``. Why some calls avoid the SDK's
-typed methods: the SDK cannot send object references (``{"id": ...}``, ``{"file_id": ...}``) or
-the ``characters`` array (videos-api.md §2.1), so those go as JSON through ``client.post``.
+``VideosClient`` returns the frozen dataclasses of ``api.remote`` and raises only
+``core.errors.ProviderError``. It reads the profile's ``ProviderCapabilities`` to speak each
+server's dialect: the body encoding (JSON, multipart, or either with one retry in the other
+encoding on a refusal, remembered per client), integer ``seconds``, the reference-image field,
+servers that block on create (NVIDIA Dynamo), results handed over as URLs. Bodies are built in
+``api.request_bodies`` and sent by ``api.encodings`` (which explains why some calls avoid the
+SDK's typed methods); answers are read by ``api.responses``; downloads (and the check of their
+bytes) live in ``api.content``. Against the official contract (the emulator) every request is
+byte-for-byte what earlier versions sent.
 
 Thread use: one client per thread is simplest; the underlying ``openai.OpenAI`` (and its ``httpx2``
 connection pool) is thread-safe, so the poller and download workers may also share one.
@@ -11,120 +16,80 @@ connection pool) is thread-safe, so the poller and download workers may also sha
 
 from __future__ import annotations
 
-import base64
-import mimetypes
-import warnings
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
+from urllib.parse import urlsplit
 
 import httpx2
 import openai
 
-from sora_studio.api.errors import RETIRED_MESSAGE, to_provider_error
-from sora_studio.api.provider import (
-    ProviderProfile,
-    install_key_redaction,
-    resolve_api_key,
+from sora_studio.api.content import (
+    DOWNLOAD_CHUNK,
+    CancelCheck,
+    ContentSink,
+    DownloadCancelledError,
+    ProgressCallback,
+    content_length,
+    fetch_result,
+    pump,
 )
+from sora_studio.api.encodings import BodySender
+from sora_studio.api.errors import RETIRED_MESSAGE, unsupported_delete_error
+from sora_studio.api.provider import ProviderProfile
 from sora_studio.api.remote import (
     PollHints,
     RemoteCharacter,
+    RemoteModel,
     RemotePage,
     RemoteVideo,
     character_from_mapping,
     hints_from_headers,
+    models_from_payload,
     video_from_mapping,
 )
-from sora_studio.core.errors import ProviderError, UserError
+from sora_studio.api.request_bodies import (
+    ReferenceImage,
+    WireRequest,
+    check_extras,
+    image_data_url,
+    missing_reference,
+    path_segment,
+    seconds_value,
+)
+from sora_studio.api.responses import CODE_NOT_A_VIDEO, json_any, json_object, video_and_hints
+from sora_studio.api.sdk import (
+    CONNECT_TIMEOUT_S,
+    open_sdk_client,
+    quiet_sora_deprecation,
+    run_sdk_call,
+    sdk_timeout,
+)
+from sora_studio.core.capabilities import BodyFormat, ProviderCapabilities
+from sora_studio.core.errors import ProviderError
 from sora_studio.core.models import AssetVariant, ErrorClass, Operation, RenderRequest
 
-DOWNLOAD_CHUNK = 256 * 1024
-CONNECT_TIMEOUT_S = 5.0
-_SORA_DEPRECATION = "The Sora API is scheduled to permanently shut down"
-
 T = TypeVar("T")
-ProgressCallback = Callable[[int, int | None], None]
-CancelCheck = Callable[[], bool]
+Extras = tuple[tuple[str, str | int | float], ...]
 
 
-class DownloadCancelledError(ProviderError):
-    """The caller asked a download to stop; what was written so far is incomplete."""
-
-    def __init__(self) -> None:
-        super().__init__(ErrorClass.DOWNLOAD_FAILED, "download cancelled", code="cancelled")
+def is_litellm(headers: Mapping[str, str]) -> bool:
+    """LiteLLM's proxy marks its answers with ``x-litellm-*`` headers."""
+    return any(name.lower().startswith("x-litellm") for name in headers)
 
 
-@contextmanager
-def quiet_sora_deprecation() -> Iterator[None]:
-    """Silence the SDK's expected Sora ``DeprecationWarning`` for one call.
-
-    ``catch_warnings`` swaps the process-wide filter list; when two threads overlap, the worst
-    outcome is that this narrow ignore outlives the call, which is harmless.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_SORA_DEPRECATION, category=DeprecationWarning)
-        yield
-
-
-def run_sdk_call(fn: Callable[[], T], *, base_url: str | None, model: str | None = None) -> T:
-    """Run one SDK call: quiet the deprecation and turn every failure into ProviderError."""
+def fill_litellm_modes(
+    sdk: openai.OpenAI, models: tuple[RemoteModel, ...]
+) -> tuple[RemoteModel, ...]:
+    """Add the modes LiteLLM keeps in ``/model/info`` (one call; any failure leaves ``models``)."""
     try:
-        with quiet_sora_deprecation():
-            return fn()
-    except ProviderError:
-        raise
-    except (openai.OpenAIError, httpx2.HTTPError, ValueError) as exc:
-        raise to_provider_error(exc, model=model, base_url=base_url) from exc
-
-
-def sdk_timeout(profile: ProviderProfile) -> openai.Timeout:
-    """An explicit per-request timeout (never the SDK's 600 s default)."""
-    return openai.Timeout(profile.timeout_s, connect=min(CONNECT_TIMEOUT_S, profile.timeout_s))
-
-
-def open_sdk_client(
-    profile: ProviderProfile, *, base_url: str | None = None, api_key: str | None = None
-) -> openai.OpenAI:
-    """Build the SDK client for ``profile``: explicit timeout, bounded retries, resolved key."""
-    url = base_url or profile.base_url
-    if not url:
-        raise UserError(
-            f"provider {profile.name!r} has no base URL yet; start the emulator or set the "
-            "provider's address in Settings > Providers"
-        )
-    key = api_key if api_key is not None else resolve_api_key(profile)
-    if not key:
-        where = (
-            f" or set the environment variable {profile.key_source[4:]}"
-            if profile.key_source.startswith("env:")
-            else ""
-        )
-        raise ProviderError(
-            ErrorClass.AUTH,
-            f"no API key is set for provider {profile.name!r}; set it in Settings > Providers"
-            f"{where}",
-        )
-    install_key_redaction()
-    return openai.OpenAI(
-        base_url=url,
-        api_key=key,
-        timeout=sdk_timeout(profile),
-        max_retries=profile.max_retries,
-    )
-
-
-def _seconds_value(seconds: int) -> str:
-    # The wire type is a string ("8"); the SDK would convert an int the same way.
-    return str(int(seconds))
-
-
-def image_data_url(path: Path) -> str:
-    """A local image as a ``data:`` URL, so it can ride in a JSON body next to ``characters``."""
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+        info = sdk.get("/model/info", cast_to=httpx2.Response, options={"max_retries": 0})
+        modes = {m.id: m.mode for m in models_from_payload(info.json()) if m.mode}
+    except (openai.OpenAIError, httpx2.HTTPError, ValueError):
+        return models
+    return tuple(replace(m, mode=modes.get(m.id, m.mode)) for m in models)
 
 
 class VideosClient:
@@ -139,12 +104,19 @@ class VideosClient:
     ) -> None:
         self.profile = profile
         self.base_url = base_url or profile.base_url
+        self.capabilities: ProviderCapabilities = profile.capabilities
         self._sdk = open_sdk_client(profile, base_url=base_url, api_key=api_key)
+        self._http: httpx2.Client | None = None  # result URLs; created on first use
+        self._sender = BodySender(
+            self._sdk, self.capabilities, create_timeout_s=profile.create_timeout_s
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def close(self) -> None:
         self._sdk.close()
+        if self._http is not None:
+            self._http.close()
 
     def __enter__(self) -> VideosClient:
         return self
@@ -162,6 +134,15 @@ class VideosClient:
         """The underlying SDK client, for sibling adapters in ``api/`` (batches, files)."""
         return self._sdk
 
+    @property
+    def learned_body_format(self) -> BodyFormat | None:
+        """The encoding this client switched to after the server refused the other one."""
+        return self._sender.learned_format
+
+    @property
+    def _host(self) -> str:
+        return urlsplit(self.base_url or "").hostname or "the provider"
+
     def _call(self, fn: Callable[[], T], *, model: str | None = None) -> T:
         return run_sdk_call(fn, base_url=self.base_url, model=model)
 
@@ -178,16 +159,21 @@ class VideosClient:
         """Start a render. Remix/edit/extend requests are routed to their endpoints.
 
         A local reference image goes as a multipart file; with characters (which multipart cannot
-        carry cleanly) it goes inline as a ``data:`` URL in a JSON body. ``reference_file_id`` and
-        ``reference_image_url`` refer to assets already on the provider.
+        carry cleanly) or to a JSON-only server it goes inline as a ``data:`` URL.
+        ``reference_file_id`` and ``reference_image_url`` refer to assets already on the provider.
+        On a synchronous server (``capabilities.synchronous``) this blocks until the render is done
+        and returns a completed or failed video, its file in ``result_url``.
         """
         self._refuse_if_retired()
+        extras = check_extras(request.extras)
         if request.operation is Operation.REMIX:
-            return self.remix(self._source(request), request.prompt)
+            return self.remix(self._source(request), request.prompt, extras=extras)
         if request.operation is Operation.EDIT:
-            return self.edit(self._source(request), request.prompt)
+            return self.edit(self._source(request), request.prompt, extras=extras)
         if request.operation is Operation.EXTEND:
-            return self.extend(self._source(request), request.prompt, request.seconds)
+            return self.extend(
+                self._source(request), request.prompt, request.seconds, extras=extras
+            )
 
         if reference_path is None and request.reference and request.reference.path:
             reference_path = Path(request.reference.path)
@@ -197,64 +183,76 @@ class VideosClient:
                 "give one reference image: a local file, a file ID or an image URL",
                 param="input_reference",
             )
-        by_object = reference_file_id is not None or reference_image_url is not None
-        if request.characters or by_object:
-            body: dict[str, Any] = {
+        if self.capabilities.model_required and not request.model.strip():
+            raise ProviderError(
+                ErrorClass.INVALID_REQUEST,
+                f"provider {self.profile.name!r} needs a model name; choose a model",
+                param="model",
+            )
+        reference = None
+        if reference_path is not None or reference_file_id or reference_image_url:
+            reference = ReferenceImage(
+                reference_path, reference_file_id or None, reference_image_url or None
+            )
+        if reference_path is not None and not reference_path.is_file():
+            raise missing_reference(reference_path)
+        wire = WireRequest(
+            "/videos",
+            {
                 "prompt": request.prompt,
                 "model": request.model,
                 "size": request.size,
-                "seconds": _seconds_value(request.seconds),
-            }
-            if reference_file_id is not None:
-                body["input_reference"] = {"file_id": reference_file_id}
-            elif reference_image_url is not None:
-                body["input_reference"] = {"image_url": reference_image_url}
-            elif reference_path is not None:
-                body["input_reference"] = {"image_url": self._read_reference(reference_path)}
-            if request.characters:
-                body["characters"] = [{"id": c.remote_id} for c in request.characters]
-            return self._post_video("/videos", body, model=request.model)
+                "seconds": seconds_value(request.seconds, self.capabilities),
+            },
+            extras=extras,
+            reference=reference,
+            characters=tuple(c.remote_id for c in request.characters),
+            reference_style=self.capabilities.reference_style,
+        )
+        return self._send(wire, model=request.model)
 
-        if reference_path is not None and not reference_path.is_file():
-            raise self._missing_reference(reference_path)
-        reference: Any = reference_path if reference_path is not None else openai.omit
-
-        def send() -> tuple[RemoteVideo, PollHints]:
-            # The casts: providers offer sizes and lengths the SDK's Literal types do not list yet.
-            raw = self._sdk.videos.with_raw_response.create(
-                prompt=request.prompt,
-                model=request.model,
-                size=cast(Any, request.size),
-                seconds=cast(Any, _seconds_value(request.seconds)),
-                input_reference=reference,
-            )
-            return video_from_mapping(raw.http_response.json()), hints_from_headers(raw.headers)
-
-        return self._call(send, model=request.model)
-
-    def remix(self, source_id: str, prompt: str) -> tuple[RemoteVideo, PollHints]:
+    def remix(
+        self, source_id: str, prompt: str, *, extras: Extras = ()
+    ) -> tuple[RemoteVideo, PollHints]:
         """A new video from a completed one with a changed prompt (legacy; prefer ``edit``)."""
         self._refuse_if_retired()
         self._require_id(source_id, "source video")
+        wire = WireRequest(
+            f"/videos/{path_segment(source_id)}/remix",
+            {"prompt": prompt},
+            check_extras(extras),
+            remix_of=source_id,
+        )
+        return self._send(wire)
 
-        def send() -> tuple[RemoteVideo, PollHints]:
-            raw = self._sdk.videos.with_raw_response.remix(source_id, prompt=prompt)
-            return video_from_mapping(raw.http_response.json()), hints_from_headers(raw.headers)
-
-        return self._call(send)
-
-    def edit(self, source_id: str, prompt: str) -> tuple[RemoteVideo, PollHints]:
-        """Edit a completed video by ID (JSON; the SDK's ``edit`` cannot send ``{"id": ...}``)."""
+    def edit(
+        self, source_id: str, prompt: str, *, extras: Extras = ()
+    ) -> tuple[RemoteVideo, PollHints]:
+        """Edit a completed video by ID (the SDK's ``edit`` cannot send ``{"id": ...}``)."""
         self._refuse_if_retired()
         self._require_id(source_id, "source video")
-        return self._post_video("/videos/edits", {"prompt": prompt, "video": {"id": source_id}})
+        fields = {"prompt": prompt, "video": {"id": source_id}}
+        return self._send(WireRequest("/videos/edits", fields, check_extras(extras)))
 
-    def extend(self, source_id: str, prompt: str, seconds: int) -> tuple[RemoteVideo, PollHints]:
+    def extend(
+        self, source_id: str, prompt: str, seconds: int, *, extras: Extras = ()
+    ) -> tuple[RemoteVideo, PollHints]:
         """Add a ``seconds``-long segment; the result's ``seconds`` is the stitched total."""
         self._refuse_if_retired()
         self._require_id(source_id, "source video")
-        body = {"prompt": prompt, "seconds": _seconds_value(seconds), "video": {"id": source_id}}
-        return self._post_video("/videos/extensions", body)
+        fields = {
+            "prompt": prompt,
+            "seconds": seconds_value(seconds, self.capabilities),
+            "video": {"id": source_id},
+        }
+        return self._send(WireRequest("/videos/extensions", fields, check_extras(extras)))
+
+    def _send(
+        self, wire: WireRequest, *, model: str | None = None
+    ) -> tuple[RemoteVideo, PollHints]:
+        return self._call(
+            lambda: video_and_hints(self._sender.send(wire), host=self._host), model=model
+        )
 
     # -- status --------------------------------------------------------------------------
 
@@ -264,7 +262,7 @@ class VideosClient:
 
         def send() -> tuple[RemoteVideo, PollHints]:
             raw = self._sdk.videos.with_raw_response.retrieve(video_id)
-            return video_from_mapping(raw.http_response.json()), hints_from_headers(raw.headers)
+            return video_and_hints(raw.http_response, host=self._host)
 
         return self._call(send)
 
@@ -281,8 +279,14 @@ class VideosClient:
             raw = self._sdk.videos.with_raw_response.list(
                 after=after if after else openai.omit, limit=limit, order=order
             )
-            data = raw.http_response.json()
-            videos = tuple(video_from_mapping(item) for item in data.get("data") or [])
+            data = json_object(raw.http_response, host=self._host)
+            items = data.get("data")
+            videos = tuple(
+                video_from_mapping(item)
+                for item in (items if isinstance(items, list) else [])
+                # Entries without an id cannot be matched to a job; skip rather than fail the page.
+                if isinstance(item, Mapping) and item.get("id")
+            )
             last_id = data.get("last_id") or (videos[-1].id if videos else None)
             has_more = data.get("has_more")
             if has_more is None:
@@ -298,9 +302,43 @@ class VideosClient:
         return self._call(send)
 
     def delete(self, video_id: str) -> bool:
-        """Delete a finished video and its assets on the provider; True when it says deleted."""
+        """Delete a finished video and its assets on the provider; True when it says deleted.
+
+        A provider without delete (HTTP 405/501) raises ``ProviderError`` with code
+        ``unsupported``: remove the clip locally, the provider's copy stays until it expires.
+        """
         self._require_id(video_id, "video")
-        return self._call(lambda: bool(self._sdk.videos.delete(video_id).deleted))
+
+        def send() -> bool:
+            raw = self._sdk.videos.with_raw_response.delete(video_id)
+            data = json_object(raw.http_response, host=self._host)
+            if "deleted" in data:
+                return bool(data["deleted"])
+            # vLLM-Omni answers {"object": "video.deleted"}; SGLang the video, status "deleted".
+            return data.get("object") == "video.deleted" or data.get("status") == "deleted"
+
+        try:
+            return self._call(send)
+        except ProviderError as exc:
+            if exc.status_code in (405, 501):
+                raise unsupported_delete_error(self._host, exc.status_code) from exc
+            raise
+
+    def list_models(self) -> tuple[RemoteModel, ...]:
+        """The models the server lists (``GET /models``), with their mode when it says one.
+
+        LiteLLM may keep ``"mode": "video_generation"`` in ``/model/info`` only; when a LiteLLM
+        proxy lists models without modes, that endpoint is asked once (failures are ignored).
+        """
+
+        def send() -> tuple[RemoteModel, ...]:
+            response = self._sdk.get("/models", cast_to=httpx2.Response)
+            models = models_from_payload(json_any(response, host=self._host))
+            if models and is_litellm(response.headers) and all(m.mode is None for m in models):
+                models = fill_litellm_modes(self._sdk, models)
+            return models
+
+        return self._call(send)
 
     # -- content -------------------------------------------------------------------------
 
@@ -310,54 +348,52 @@ class VideosClient:
         variant: AssetVariant,
         dest: Path,
         *,
+        source_url: str | None = None,
         on_progress: ProgressCallback | None = None,
         should_cancel: CancelCheck | None = None,
     ) -> int:
         """Stream one asset into ``dest`` (the caller owns temp names, fsync and rename).
 
-        Returns the byte count. A cut transfer raises ``ProviderError`` (TRANSIENT when the
-        connection broke, DOWNLOAD_FAILED when the size is wrong or ``dest`` cannot be written);
-        ``should_cancel`` returning True raises ``DownloadCancelledError`` between chunks.
+        From ``/videos/{id}/content`` by default, or from ``source_url`` (a video's
+        ``result_url``: http(s), ``file://`` or ``data:``). Returns the byte count. The first
+        bytes are checked: a file of the wrong kind raises ``ProviderError`` DOWNLOAD_FAILED with
+        code ``wrong_content``. A cut transfer raises TRANSIENT (connection) or DOWNLOAD_FAILED
+        (wrong size, ``dest`` not writable); ``should_cancel`` returning True raises
+        ``DownloadCancelledError`` between chunks.
         """
+        sink = ContentSink(dest, variant, on_progress=on_progress, should_cancel=should_cancel)
+        if source_url is not None:
+            return self._call(
+                lambda: fetch_result(
+                    source_url,
+                    sink,
+                    base_url=self.base_url,
+                    api_key=self._sdk.api_key,
+                    http=self._http_client(),
+                )
+            )
         self._require_id(video_id, "video")
 
         def send() -> int:
-            written = 0
             with (
                 self._sdk.videos.with_streaming_response.download_content(
                     video_id, variant=cast(Any, variant.value)
                 ) as response,
-                _open_dest(dest) as sink,
+                sink,
             ):
-                total = _content_length(response.headers)
-                if on_progress is not None:
-                    on_progress(0, total)
-                for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
-                    if should_cancel is not None and should_cancel():
-                        raise DownloadCancelledError()
-                    try:
-                        sink.write(chunk)
-                    except OSError as exc:
-                        raise ProviderError(
-                            ErrorClass.DOWNLOAD_FAILED, f"could not write {dest}: {exc}"
-                        ) from exc
-                    written += len(chunk)
-                    if on_progress is not None:
-                        on_progress(written, total)
-            if total is not None and written != total:
-                raise ProviderError(
-                    ErrorClass.DOWNLOAD_FAILED,
-                    f"the {variant.value} download stopped at {written} of {total} bytes; "
-                    "it will be fetched again",
-                )
-            if written == 0:
-                raise ProviderError(
-                    ErrorClass.DOWNLOAD_FAILED,
-                    f"the provider sent an empty {variant.value}; it will be fetched again",
-                )
-            return written
+                sink.start(content_length(response.headers), response.headers.get("content-type"))
+                return pump(sink, response.iter_bytes(DOWNLOAD_CHUNK))
 
         return self._call(send)
+
+    def _http_client(self) -> httpx2.Client:
+        if self._http is None:
+            timeout = self.profile.timeout_s
+            self._http = httpx2.Client(
+                timeout=httpx2.Timeout(timeout, connect=min(CONNECT_TIMEOUT_S, timeout)),
+                follow_redirects=True,
+            )
+        return self._http
 
     # -- characters and moderation --------------------------------------------------------
 
@@ -391,12 +427,12 @@ class VideosClient:
     def moderate(self, text: str) -> tuple[bool, list[str]] | None:
         """Ask the provider's moderation endpoint; None when it has none (404/405)."""
         try:
-            response = self._call(
-                lambda: self._sdk.post(
-                    "/moderations", body={"input": text}, cast_to=httpx2.Response
+            data = self._call(
+                lambda: json_object(
+                    self._sdk.post("/moderations", body={"input": text}, cast_to=httpx2.Response),
+                    host=self._host,
                 )
             )
-            data = response.json()
         except ProviderError as exc:
             if exc.status_code in (404, 405, 501):
                 return None
@@ -410,15 +446,6 @@ class VideosClient:
         return bool(first.get("flagged")), flagged_names
 
     # -- helpers -------------------------------------------------------------------------
-
-    def _post_video(
-        self, path: str, body: dict[str, Any], *, model: str | None = None
-    ) -> tuple[RemoteVideo, PollHints]:
-        def send() -> tuple[RemoteVideo, PollHints]:
-            response = self._sdk.post(path, body=body, cast_to=httpx2.Response)
-            return video_from_mapping(response.json()), hints_from_headers(response.headers)
-
-        return self._call(send, model=model)
 
     def _refuse_if_retired(self) -> None:
         """New renders on a retired profile (OpenAI's own Videos API) are explained, not sent."""
@@ -440,39 +467,9 @@ class VideosClient:
         if not value or not value.strip():
             raise ProviderError(ErrorClass.INVALID_REQUEST, f"the {what} ID is empty")
 
-    @staticmethod
-    def _missing_reference(path: Path) -> ProviderError:
-        return ProviderError(
-            ErrorClass.INVALID_REQUEST,
-            f"the reference image {path} does not exist; choose a JPEG, PNG or WebP file",
-            param="input_reference",
-        )
-
-    def _read_reference(self, path: Path) -> str:
-        try:
-            return image_data_url(path)
-        except OSError as exc:
-            raise self._missing_reference(path) from exc
-
-
-@contextmanager
-def _open_dest(dest: Path) -> Iterator[BinaryIO]:
-    try:
-        sink = open(dest, "wb")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:
-        raise ProviderError(ErrorClass.DOWNLOAD_FAILED, f"could not write {dest}: {exc}") from exc
-    with sink:
-        yield sink
-
-
-def _content_length(headers: Mapping[str, str]) -> int | None:
-    value = headers.get("content-length")
-    if value is None or not value.isdigit():
-        return None
-    return int(value)
-
 
 __all__ = [
+    "CODE_NOT_A_VIDEO",
     "DownloadCancelledError",
     "VideosClient",
     "image_data_url",

@@ -75,7 +75,9 @@ class CannedServer:
                     if isinstance(answer.body, bytes)
                     else "application/json"
                 )
-                self.send_header("content-type", content_type)
+                # A canned answer may name its own type (an HTML page, video/mp4).
+                if not any(name.lower() == "content-type" for name in answer.headers):
+                    self.send_header("content-type", content_type)
                 self.send_header("content-length", str(len(payload)))
                 for name, value in answer.headers.items():
                     self.send_header(name, value)

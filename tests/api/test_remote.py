@@ -6,9 +6,12 @@ import httpx2
 import pytest
 
 from sora_studio.api.remote import (
+    RemoteModel,
     batch_from_mapping,
     character_from_mapping,
     hints_from_headers,
+    looks_like_video_model,
+    models_from_payload,
     parse_duration_s,
     parse_retry_after_s,
     video_from_mapping,
@@ -115,3 +118,94 @@ def test_hints_from_real_headers_are_case_insensitive() -> None:
     assert hints.ratelimit_reset_s == 6.0
     assert hints.request_id == "req_1"
     assert hints.retry_after_s is None
+
+
+# -- every server's objects ---------------------------------------------------------------------
+
+
+def test_dynamo_object_with_created_url_and_string_error() -> None:
+    video = video_from_mapping(
+        {
+            "id": "video-8c2f",
+            "object": "video",
+            "model": "wan-2.1-t2v-1.3b",
+            "status": "completed",
+            "progress": 100,
+            "created": 1700000300,
+            "data": [{"url": "file:///srv/out/video-8c2f.mp4"}],
+            "error": None,
+            "inference_time_s": 41.5,
+        }
+    )
+    assert video.created_at == 1700000300
+    assert video.result_url == "file:///srv/out/video-8c2f.mp4"
+    assert video.inference_time_s == 41.5
+    assert video.size == "" and video.prompt is None and video.seconds == 0
+    failed = video_from_mapping({"id": "video-1", "status": "failed", "error": "CUDA OOM"})
+    assert (failed.error_code, failed.error_message) == (None, "CUDA OOM")
+    assert failed.is_finished
+
+
+def test_result_handed_over_as_base64_or_top_level_url() -> None:
+    b64 = video_from_mapping({"id": "v", "data": [{"b64_json": "AAAAGGZ0eXBtcDQy"}]})
+    assert b64.result_url == "data:video/mp4;base64,AAAAGGZ0eXBtcDQy"
+    assert b64.status == "completed"  # a result without a status means finished
+    url = video_from_mapping({"id": "v", "status": "completed", "url": "https://s3/x.mp4"})
+    assert url.result_url == "https://s3/x.mp4"
+    assert video_from_mapping({"id": "v"}).status == "queued"
+
+
+@pytest.mark.parametrize(
+    ("fields", "seconds"),
+    [
+        ({"seconds": "8"}, 8),
+        ({"seconds": 12}, 12),
+        ({"seconds": "5.0"}, 5),
+        ({"seconds": 4.6}, 5),
+        ({"seconds": "4", "num_frames": 121, "fps": 24}, 5),  # frames win over the echo
+        ({"seconds": "4", "duration_s": 5.04}, 5),
+        ({"seconds": "soon"}, 0),
+        ({"seconds": None, "video_params": {"num_frames": 81, "fps": 16}}, 5),
+    ],
+)
+def test_seconds_from_any_server(fields: dict[str, object], seconds: int) -> None:
+    assert video_from_mapping({"id": "v", **fields}).seconds == seconds
+
+
+def test_unknown_status_is_not_finished_and_passes_through() -> None:
+    for status, finished in [
+        ("processing", False),
+        ("pending", False),
+        ("queued", False),
+        ("in_progress", False),
+        ("completed", True),
+        ("failed", True),
+        ("cancelled", True),
+        ("deleted", True),
+        ("expired", True),
+    ]:
+        video = video_from_mapping({"id": "v", "status": status})
+        assert video.status == status
+        assert video.is_finished is finished, status
+
+
+def test_object_without_id_is_refused() -> None:
+    with pytest.raises(ValueError, match="no id"):
+        video_from_mapping({"status": "queued"})
+
+
+def test_models_from_every_shape() -> None:
+    openai_shape = models_from_payload(
+        {"object": "list", "data": [{"id": "veo-3.1", "owned_by": "google", "created": 3}]}
+    )
+    assert openai_shape == (RemoteModel("veo-3.1", "google", None, 3),)
+    litellm = models_from_payload(
+        {"data": [{"id": "veo-3.1", "mode": "video_generation"}, {"id": "gpt-4o", "mode": "chat"}]}
+    )
+    assert [(m.id, m.is_video) for m in litellm] == [("veo-3.1", True), ("gpt-4o", False)]
+    sglang = models_from_payload({"model_path": "Wan-AI/Wan2.2-TI2V-5B", "task_type": "TI2V"})
+    assert sglang == (RemoteModel("Wan-AI/Wan2.2-TI2V-5B", None, "TI2V", None),)
+    assert sglang[0].is_video
+    assert models_from_payload([{"id": "a"}, {"id": "a"}, "junk"]) == (RemoteModel("a"),)
+    assert models_from_payload("nonsense") == ()
+    assert looks_like_video_model("Lightricks/LTX-2") and not looks_like_video_model("llama-3")
