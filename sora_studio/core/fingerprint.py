@@ -35,11 +35,13 @@ def request_fingerprint(
 
     Model aliases are resolved through ``catalog`` (the shipped one by default), so
     ``sora-2-2025-10-06`` and ``sora-2`` give the same fingerprint. Character order does not
-    matter; the prompt is compared after Unicode normalisation and trimming.
+    matter; the prompt is compared after Unicode normalisation and trimming. Extra body fields
+    (seed, steps, frames, ...) count, in name order; a request without any hashes exactly as
+    before they existed, so fingerprints stored earlier still match.
     """
     known = catalog or _shipped_catalog()
     model = request.model.strip()
-    payload = {
+    payload: dict[str, object] = {
         "v": FINGERPRINT_VERSION,
         "provider": provider.strip(),
         "operation": str(request.operation),
@@ -53,5 +55,7 @@ def request_fingerprint(
         "batch": bool(request.batch),
         "nonce": nonce,
     }
+    if request.extras:
+        payload["extras"] = [[str(k), v] for k, v in sorted(request.extras)]
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

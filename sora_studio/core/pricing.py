@@ -1,23 +1,68 @@
-"""Prices in exact decimal cents, from the catalog.
+"""Prices in exact decimal cents, from the catalog, for the three ways a model is charged.
 
-Estimates are what a request will cost before it is sent; the same function gives the actual cost
-once the provider reports the seconds it really generated.
+Per generated second (Sora, Veo): seconds times the size tier's price, standard or Batch.
+Per GPU-second (a self-hosted model someone pays GPUs for): render seconds times GPUs times the
+rate; the estimate uses the model's expected render time, the actual cost the measured render
+time when the server reports it. None (self-hosted for free, or a model whose price nobody told
+us): nothing, said in words a person understands (:func:`price_summary`).
+
+Estimates are what a request will cost before it is sent; the same function gives the actual
+cost once the provider reports the seconds it really generated.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sora_studio.core.catalog import CENTS_PER_DOLLAR, Catalog
+from sora_studio.core.model_spec import ModelSpec, PriceKind
+
+# GPU-second costs are sums of floats (render times); a hundredth of a cent is plenty.
+_GPU_CENTS_QUANTUM = Decimal("0.01")
+
+NO_CHARGE = "no charge"
+PRICE_UNKNOWN = "price unknown"
 
 
 def cost_cents(
-    catalog: Catalog, model: str, size: str, seconds: int, batch: bool = False
+    catalog: Catalog,
+    model: str,
+    size: str,
+    seconds: int,
+    batch: bool = False,
+    *,
+    render_seconds: float | None = None,
 ) -> Decimal:
-    """Cents for ``seconds`` of ``model`` at ``size``; ``KeyError`` if the catalog lacks it."""
+    """Cents for ``seconds`` of ``model`` at ``size``; ``KeyError`` if the catalog lacks it.
+
+    ``render_seconds`` is the measured render time of a finished job: it replaces the expected
+    render time for a model priced per GPU-second and changes nothing for the others.
+    """
     if seconds < 0:
         raise ValueError("seconds cannot be negative")
-    return catalog.price_per_second(model, size, batch) * seconds * CENTS_PER_DOLLAR
+    spec = catalog.model(model)
+    if spec is None:
+        raise KeyError(f"unknown model {model!r}")
+    kind = spec.price_kind
+    if kind is PriceKind.PER_SECOND:
+        return catalog.price_per_second(model, size, batch) * seconds * CENTS_PER_DOLLAR
+    if batch:
+        raise KeyError(f"{spec.name} has no Batch price")
+    if kind is PriceKind.GPU_SECOND:
+        return gpu_cost_cents(spec, size, seconds, render_seconds)
+    return Decimal(0)
+
+
+def gpu_cost_cents(
+    spec: ModelSpec, size: str, seconds: int, render_seconds: float | None = None
+) -> Decimal:
+    """Cents of GPU time one render of ``spec`` uses (0 when it has no GPU-second price)."""
+    price = spec.gpu_price
+    if price is None:
+        return Decimal(0)
+    gpu_seconds = Decimal(repr(spec.render_gpu_seconds(size, seconds, render_seconds)))
+    cents = gpu_seconds * price.usd_per_gpu_second * CENTS_PER_DOLLAR
+    return cents.quantize(_GPU_CENTS_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def estimate_cents(
@@ -42,3 +87,47 @@ def format_cents(cents: Decimal) -> str:
     if dollars != Decimal(text.replace(",", "")):
         text = f"{dollars.normalize():,f}"
     return f"-${text[1:]}" if text.startswith("-") else f"${text}"
+
+
+def _dollars(amount: Decimal) -> str:
+    return format_cents(amount * CENTS_PER_DOLLAR)
+
+
+def price_summary(spec: ModelSpec) -> str:
+    """A short price for a model menu: ``"$0.10/s"``, ``"from $0.30/s"``, ``"no charge"``."""
+    kind = spec.price_kind
+    if kind is PriceKind.PER_SECOND:
+        standards = sorted({p.standard for p in spec.prices.values()})
+        lowest = f"{_dollars(standards[0])}/s"
+        return lowest if len(standards) == 1 else f"from {lowest}"
+    if kind is PriceKind.GPU_SECOND and spec.gpu_price is not None:
+        return f"{_dollars(spec.gpu_price.usd_per_gpu_second)} per GPU-second"
+    return NO_CHARGE if spec.price_known else PRICE_UNKNOWN
+
+
+def price_explanation(spec: ModelSpec) -> str:
+    """One sentence on how the model is charged, with the date the price was checked."""
+    kind = spec.price_kind
+    if kind is PriceKind.PER_SECOND:
+        dates = {p.checked for p in spec.prices.values()}
+        shipped = sorted(d for d in dates if d)
+        if "" in dates:
+            when = "your own price" + (f"; others checked {shipped[-1]}" if shipped else "")
+        else:
+            when = f"checked {shipped[-1]}"
+        batch = "; Batch costs half" if spec.has_batch else "; no Batch"
+        return f"Charged per generated second ({when}){batch}."
+    if kind is PriceKind.GPU_SECOND and spec.gpu_price is not None:
+        price = spec.gpu_price
+        when = f"checked {price.checked}" if price.checked else "your own rate"
+        gpus = "1 GPU" if price.gpus == 1 else f"{price.gpus} GPUs"
+        return (
+            f"Self-hosted: GPU time at {_dollars(price.usd_per_gpu_second)} per GPU-second on "
+            f"{gpus} ({when}); the estimate uses the expected render time."
+        )
+    if spec.price_known:
+        return "Self-hosted: no charge per clip (your own GPUs); set a GPU-second rate to count it."
+    return (
+        "This server did not say what the model costs: renders are counted as $0.00 and the "
+        "budget cannot hold them back."
+    )

@@ -5,7 +5,12 @@ service does) call :func:`validate_request`. It never raises: every problem come
 :class:`ValidationProblem` pinned to one field, with a message that says what to do about it.
 
 Field names used in problems: ``"prompt"``, ``"model"``, ``"size"``, ``"seconds"``,
-``"reference"``, ``"characters"`` and ``"source"``.
+``"reference"``, ``"characters"``, ``"source"``, ``"extras"`` and ``"batch"``.
+
+Each model is checked against its own catalog entry: its size list or ``WxH`` rule, its lengths
+(a list, or frame counts at a frame rate), and what it supports. A model that does not take a
+reference image, characters, an operation or an extra setting refuses it with a message that
+says what to do instead. The Sora models' rules and messages are the API's documented ones.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import math
 from collections.abc import Iterable
 
 from sora_studio.core.catalog import Catalog
+from sora_studio.core.extras import ADVANCED_FIELDS, FRAME_FIELDS, check_extras
+from sora_studio.core.model_spec import ModelSpec, Support
 from sora_studio.core.models import Operation, RenderRequest, Size, ValidationProblem
 
 MAX_PROMPT_CHARS = 32_000
@@ -29,6 +36,11 @@ CHARACTER_CLIP_MAX_SHORT_SIDE = 1080
 CHARACTER_CLIP_ASPECT_TOLERANCE = 0.01
 
 _NEEDS_SOURCE = frozenset({Operation.REMIX, Operation.EDIT, Operation.EXTEND})
+_OPERATION_SUPPORT = {
+    Operation.REMIX: Support.REMIX,
+    Operation.EDIT: Support.EDIT,
+    Operation.EXTEND: Support.EXTEND,
+}
 
 
 def parse_size(text: object) -> Size | None:
@@ -99,15 +111,48 @@ def _check_model_and_size(request: RenderRequest, catalog: Catalog) -> list[Vali
             )
         )
     elif canonical is not None:
-        allowed = catalog.sizes_for(canonical)
-        if str(size) not in allowed:
-            problems.append(
-                ValidationProblem(
-                    "size",
-                    f"{canonical} does not offer {size}; choose {_join(allowed)}.",
+        spec = catalog.models[canonical]
+        if spec.size_rule is not None:
+            if not spec.offers_size(size):
+                problems.append(
+                    ValidationProblem(
+                        "size",
+                        f"{spec.label} takes sizes with {spec.size_rule.describe()}; {size} is "
+                        f"not one. Try {_join(spec.menu_sizes()[:4])}.",
+                    )
                 )
-            )
+        else:
+            allowed = catalog.sizes_for(canonical)
+            if str(size) not in allowed:
+                problems.append(
+                    ValidationProblem(
+                        "size",
+                        f"{canonical} does not offer {size}; choose {_join(allowed)}.",
+                    )
+                )
     return problems
+
+
+def _model_seconds_problem(spec: ModelSpec, seconds: int) -> ValidationProblem | None:
+    """The seconds check for a model that states its own lengths (None: it states none)."""
+    if spec.frames is not None:
+        offered = spec.frames.seconds()
+        if seconds in offered:
+            return None
+        counts = spec.frames.counts
+        return ValidationProblem(
+            "seconds",
+            f"{spec.label} renders {_join(offered)} s clips ({counts[0]} to {counts[-1]} frames "
+            f"at {spec.frames.fps} fps), not {seconds} s; choose one of those.",
+        )
+    if spec.durations:
+        if seconds in spec.durations:
+            return None
+        return ValidationProblem(
+            "seconds",
+            f"{seconds} s is not offered by {spec.label}; choose {_join(spec.durations)} seconds.",
+        )
+    return None
 
 
 def _check_seconds(
@@ -127,8 +172,10 @@ def _check_seconds(
             )
         ]
     problems: list[ValidationProblem] = []
+    model = request.model if isinstance(request.model, str) else ""
+    spec = catalog.model(model)
     if operation is Operation.EXTEND:
-        ext = catalog.extension
+        ext = catalog.extension_for(model)
         if seconds not in ext.segment_seconds:
             problems.append(
                 ValidationProblem(
@@ -165,6 +212,9 @@ def _check_seconds(
         # Remixes and edits inherit the source's length, which may be a stitched extension,
         # so only a positive length is required here.
         return problems
+    if spec is not None and (spec.frames is not None or spec.durations):
+        problem = _model_seconds_problem(spec, seconds)
+        return [problem] if problem else []
     allowed = catalog.allowed_durations(long_durations)
     if seconds in allowed:
         return problems
@@ -179,13 +229,24 @@ def _check_seconds(
     return problems
 
 
-def _check_source(request: RenderRequest, operation: Operation | None) -> list[ValidationProblem]:
+def _check_source(
+    request: RenderRequest, operation: Operation | None, spec: ModelSpec | None
+) -> list[ValidationProblem]:
     if operation is None:
         return [
             ValidationProblem(
                 "source",
                 f"Unknown operation {request.operation!r}; "
                 f"use {_join(o.value for o in Operation)}.",
+            )
+        ]
+    support = _OPERATION_SUPPORT.get(operation)
+    if spec is not None and support is not None and not spec.takes(support):
+        return [
+            ValidationProblem(
+                "source",
+                f"{spec.label} cannot {operation.value} a video; render a new one with a changed "
+                "prompt instead.",
             )
         ]
     if operation in _NEEDS_SOURCE:
@@ -202,11 +263,19 @@ def _check_source(request: RenderRequest, operation: Operation | None) -> list[V
 
 
 def _check_reference(
-    request: RenderRequest, operation: Operation | None
+    request: RenderRequest, operation: Operation | None, spec: ModelSpec | None
 ) -> list[ValidationProblem]:
     ref = request.reference
     if ref is None:
         return []
+    if spec is not None and not spec.takes(Support.REFERENCE_IMAGE):
+        return [
+            ValidationProblem(
+                "reference",
+                f"{spec.label} does not take a reference image; remove it, or choose a model "
+                "that does.",
+            )
+        ]
     if operation in (Operation.EXTEND, Operation.REMIX, Operation.EDIT):
         return [
             ValidationProblem(
@@ -247,11 +316,18 @@ def _check_reference(
 
 
 def _check_characters(
-    request: RenderRequest, operation: Operation | None
+    request: RenderRequest, operation: Operation | None, spec: ModelSpec | None
 ) -> list[ValidationProblem]:
     characters = tuple(request.characters or ())
     if not characters:
         return []
+    if spec is not None and not spec.takes(Support.CHARACTERS):
+        return [
+            ValidationProblem(
+                "characters",
+                f"{spec.label} cannot use characters; remove them, or choose a model that can.",
+            )
+        ]
     if operation in (Operation.EXTEND, Operation.REMIX, Operation.EDIT):
         return [
             ValidationProblem(
@@ -313,10 +389,45 @@ def validate_request(
         source_seconds=source_seconds,
         source_extension_count=source_extension_count,
     )
-    problems += _check_source(request, operation)
-    problems += _check_reference(request, operation)
-    problems += _check_characters(request, operation)
+    spec = catalog.model(request.model) if isinstance(request.model, str) else None
+    problems += _check_source(request, operation, spec)
+    problems += _check_reference(request, operation, spec)
+    problems += _check_characters(request, operation, spec)
+    problems += _check_extras(request, catalog, spec)
+    problems += _check_batch(request, spec)
     return tuple(problems)
+
+
+def _check_extras(
+    request: RenderRequest, catalog: Catalog, spec: ModelSpec | None
+) -> list[ValidationProblem]:
+    extras = tuple(request.extras or ())
+    if not extras:
+        return []
+    names = {name for name, _ in extras}
+    offered = [
+        s.label
+        for s in catalog.models.values()
+        if s is not spec and all(_takes_extra(s, name) for name in names)
+    ]
+    messages = check_extras(extras, spec, seconds=request.seconds, offered_by=offered)
+    return [ValidationProblem("extras", message) for message in messages]
+
+
+def _takes_extra(spec: ModelSpec, name: str) -> bool:
+    if name in FRAME_FIELDS:
+        return spec.frames is not None
+    return any(f.name == name and spec.takes(f.support) for f in ADVANCED_FIELDS)
+
+
+def _check_batch(request: RenderRequest, spec: ModelSpec | None) -> list[ValidationProblem]:
+    if not request.batch or spec is None or spec.has_batch:
+        return []
+    return [
+        ValidationProblem(
+            "batch", f"{spec.label} has no Batch price; untick Batch to send it at once."
+        )
+    ]
 
 
 def validate_character_clip(

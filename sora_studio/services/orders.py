@@ -40,6 +40,10 @@ class RenderOrder:
     operation: Operation = Operation.CREATE
     parent_id: int | None = None
     lineage_kind: LineageKind = LineageKind.ORIGINAL
+    # Settings the person chose for models that take them (negative_prompt, seed,
+    # num_inference_steps, guidance_scale), as (name, value) pairs. The frame count and fps a
+    # frame-based model needs are added from the model and the seconds, never typed here.
+    extras: tuple[tuple[str, str | int | float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,7 @@ class DownloadedFile:
     path: str
     bytes: int
     sha256: str
+    made_locally: bool = False  # a preview made from the MP4, not downloaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +136,7 @@ class DownloadResult:
     error_class: ErrorClass | None = None
     error_message: str | None = None
     recipe_path: str | None = None
+    actual_size: str | None = None  # the server made another frame size than asked (WxH)
 
     @property
     def ok(self) -> bool:

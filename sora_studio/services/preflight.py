@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sora_studio.core.catalog import Catalog
 from sora_studio.core.errors import RETIRED_PROVIDER_MESSAGE
+from sora_studio.core.extras import Extras, coerce_extra, merge_extras
 from sora_studio.core.models import (
     CharacterRef,
     ImageInfo,
@@ -28,6 +29,13 @@ from sora_studio.services.orders import Preflight, RenderOrder
 from sora_studio.services.spend import order_estimate
 
 MAX_VARIANTS = 4
+
+
+def order_extras(order: RenderOrder, catalog: Catalog) -> Extras:
+    """The extra body fields ``order`` sends: what the person chose (typed values converted,
+    ``"42"`` -> ``42``) plus the frame count and fps a frame-based model needs for its seconds."""
+    chosen = [(name, coerce_extra(name, value)) for name, value in order.extras]
+    return merge_extras(chosen, catalog.frame_extras(order.model, order.seconds))
 
 
 def compute_preflight(
@@ -44,13 +52,15 @@ def compute_preflight(
     budget_cap_cents: Decimal | None = None,
     committed_cents: Decimal = Decimal(0),
     provider_retired: bool = False,
+    provider_problems: Sequence[ValidationProblem] = (),
 ) -> Preflight:
     """Everything wrong with ``order`` and what it costs.
 
     ``reference`` is what was read from the chosen image; ``reference_problems`` says why it could
     not be read (or that it is still being read). An extension's ``order.seconds`` is the new
     segment, which is all that is billed. A retired provider (OpenAI's own Videos API) is refused
-    here, before a job row exists, rather than by a failed job.
+    here, before a job row exists, rather than by a failed job; so is anything the provider
+    cannot do (``provider_problems``, from :func:`capability_checks.order_problems`).
     """
     request = RenderRequest(
         prompt=order.prompt,
@@ -62,6 +72,7 @@ def compute_preflight(
         reference=reference,
         characters=tuple(characters),
         batch=order.batch,
+        extras=order_extras(order, catalog),
     )
     problems = list(
         validate_request(
@@ -75,6 +86,7 @@ def compute_preflight(
     problems += [ValidationProblem("reference", message) for message in reference_problems]
     if provider_retired:
         problems.append(ValidationProblem("provider", RETIRED_PROVIDER_MESSAGE))
+    problems += provider_problems
     if not 1 <= order.variants <= MAX_VARIANTS:
         problems.append(ValidationProblem("variants", f"Choose 1 to {MAX_VARIANTS} variants."))
     if order.batch and order.operation is not Operation.CREATE:

@@ -1,13 +1,14 @@
 """Money: estimates at submit, actual cost at completion, and the per-library budget cap.
 
-Everything is exact ``Decimal`` cents from the catalog. "Committed" money is what has been spent
-plus the estimates of jobs still in flight. Which jobs count as spent is decided in one place,
-:mod:`sora_studio.storage.repo_spend`: every job the provider rendered (ready, downloading,
-expired, or deleted after it was rendered), because the render is charged even when its download
-expired; blocked, failed and cancelled jobs are left out, and so are imported clips, which no
-provider rendered. The budget cap (setting ``budget_cap_cents``) is checked before any network
-call: a submission whose estimate would take the committed total past the cap is refused with
-:class:`BudgetExceeded`, numbers in the message.
+Everything is exact ``Decimal`` cents from the catalog, however the model is charged (per
+generated second, per GPU-second of render time, or not at all: :mod:`sora_studio.core.pricing`).
+"Committed" money is what has been spent plus the estimates of jobs still in flight. Which jobs
+count as spent is decided in one place, :mod:`sora_studio.storage.repo_spend`: every job the
+provider rendered (ready, downloading, expired, or deleted after it was rendered), because the
+render is charged even when its download expired; blocked, failed and cancelled jobs are left
+out, and so are imported clips, which no provider rendered. The budget cap (setting
+``budget_cap_cents``) is checked before any network call: a submission whose estimate would take
+the committed total past the cap is refused with :class:`BudgetExceeded`, numbers in the message.
 """
 
 from __future__ import annotations
@@ -94,10 +95,24 @@ def order_estimate(
         return Decimal(0)
 
 
-def actual_cost(catalog: Catalog, job: Job, billed_seconds: int) -> Decimal:
-    """What a finished job cost, from the seconds the provider really generated."""
+def actual_cost(
+    catalog: Catalog, job: Job, billed_seconds: int, render_seconds: float | None = None
+) -> Decimal:
+    """What a finished job cost, from the seconds the provider really generated.
+
+    ``render_seconds`` is how long the render took when the server says so (Dynamo's
+    ``inference_time_s``, or created -> completed): a model priced per GPU-second is charged
+    for that time instead of its expected render time. Per-second and unpriced models ignore it.
+    """
     try:
-        return cost_cents(catalog, job.model, job.size, billed_seconds, job.use_batch)
+        return cost_cents(
+            catalog,
+            job.model,
+            job.size,
+            billed_seconds,
+            job.use_batch,
+            render_seconds=render_seconds,
+        )
     except (KeyError, ValueError):
         return job.estimate_cents
 

@@ -1,5 +1,11 @@
 """The prompt builder: brief, prompt text, model/size/duration, reference, characters, cost, Render.
 
+The builder offers only what the chosen model supports: its sizes and lengths
+(:class:`~sora_studio.ui.prompt.format_picker.FormatPicker`), the reference-image and character
+rows only for models that take them, Batch only where the model has a Batch price, and the
+"Advanced" group (:class:`~sora_studio.ui.prompt.advanced.AdvancedGroup`) only for models with
+extra settings. What is hidden is not sent.
+
 GUI thread only. Every edit re-runs the pre-flight (validation, local policy pre-check, cost and
 budget; pure and cheap) after a short debounce and shows each problem in red under the field it
 concerns; Render stays disabled with the reason beside it until the order is ok. Policy warnings
@@ -14,7 +20,7 @@ PollWorker.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,8 +30,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -40,7 +44,9 @@ from PySide6.QtWidgets import (
 )
 
 from sora_studio.core.brief import compose_prompt
+from sora_studio.core.capabilities import Feature, ProviderCapabilities
 from sora_studio.core.catalog import Catalog
+from sora_studio.core.model_spec import Support
 from sora_studio.core.models import Brief, Character, CharacterRef, Size
 from sora_studio.core.pricing import format_cents
 from sora_studio.core.validation import MAX_PROMPT_CHARS
@@ -48,9 +54,13 @@ from sora_studio.services.orders import Preflight, RenderOrder
 from sora_studio.services.preflight import compute_preflight
 from sora_studio.services.spend import order_estimate
 from sora_studio.ui.icons import make_icon
+from sora_studio.ui.prompt.advanced import AdvancedGroup
 from sora_studio.ui.prompt.background import BackgroundCalls
-from sora_studio.ui.prompt.brief_form import BriefForm
+from sora_studio.ui.prompt.brief_form import PLACEHOLDERS, BriefForm
 from sora_studio.ui.prompt.characters import CharacterPicker
+from sora_studio.ui.prompt.cost_text import cost_line
+from sora_studio.ui.prompt.format_picker import FormatPicker
+from sora_studio.ui.prompt.labels import mark_invalid, problem_label, set_problems, warning_label
 from sora_studio.ui.prompt.policy_marks import PolicyHighlighter, warning_color
 from sora_studio.ui.prompt.preflight import (
     READY,
@@ -84,6 +94,13 @@ class BriefStore(Protocol):
     def add_recent_brief(self, brief: Brief) -> None: ...
 
 
+# Model abilities that also need the provider's server to offer them.
+_PROVIDER_FEATURE = {
+    Support.REFERENCE_IMAGE: Feature.REFERENCE_IMAGE,
+    Support.CHARACTERS: Feature.CHARACTERS,
+}
+
+
 @dataclass(frozen=True)
 class BuilderEnvironment:
     """What the builder offers: the active provider's catalog, its switches, saved characters."""
@@ -94,30 +111,14 @@ class BuilderEnvironment:
     references_dir: Path
     characters: tuple[Character, ...] = ()
     retired: bool = False  # OpenAI's own Videos API: explained in the builder, never sent
+    # What the provider's server can do: a reference image, characters or Batch it cannot take
+    # are hidden like those the model cannot take.
+    capabilities: ProviderCapabilities = field(default_factory=ProviderCapabilities)
 
 
 def brief_title(brief: Brief) -> str:
     text = " ".join((brief.subject or compose_prompt(brief)).split())
     return text if len(text) <= 60 else text[:59] + "…"
-
-
-def _problem_label() -> QLabel:
-    label = QLabel()
-    label.setProperty("role", "problem")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def _warning_label() -> QLabel:
-    # The theme's style sheet has no warning role, so the colour is set on the label itself
-    # (see ``_recolor_warnings``); the "Warning:" prefix keeps it distinct without colour too.
-    label = QLabel()
-    label.setProperty("role", "warning")
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
 
 
 class PromptPanel(QWidget):
@@ -188,38 +189,31 @@ class PromptPanel(QWidget):
         self.prompt_edit.textChanged.connect(self._on_prompt_edited)
         self.prompt_count = QLabel()
         self.prompt_count.setProperty("role", "hint")
-        self.prompt_problems = _problem_label()
-        self.prompt_warnings = _warning_label()
+        self.prompt_problems = problem_label()
+        self.prompt_warnings = warning_label()
         self.policy_highlighter = PolicyHighlighter(self.prompt_edit.document(), self.palette())
 
-        # --- model, size, duration --------------------------------------------------------------
-        self.model_combo = QComboBox()
-        self.size_combo = QComboBox()
-        self.seconds_combo = QComboBox()
-        for combo, chars in (
-            (self.model_combo, 12),
-            (self.size_combo, 10),
-            (self.seconds_combo, 4),
-        ):
-            # Long item texts must not widen the builder past its dock.
-            combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(chars)
-        self.model_combo.currentIndexChanged.connect(self._on_model_changed)
-        self.size_combo.currentIndexChanged.connect(self._schedule)
-        self.seconds_combo.currentIndexChanged.connect(self._schedule)
-        self.format_problems = _problem_label()
+        # --- model, size, duration, and the model's extra settings ----------------------------
+        self.formats = FormatPicker()
+        self.model_combo = self.formats.model_combo
+        self.size_combo = self.formats.size_combo
+        self.seconds_combo = self.formats.seconds_combo
+        self.formats.changed.connect(self._schedule)
+        self.formats.model_changed.connect(self._apply_model)
+        self.format_problems = problem_label()
+        self.advanced = AdvancedGroup()
+        self.advanced.changed.connect(self._schedule)
+        self.advanced.opened.connect(self._reveal_advanced)
 
         # --- reference, characters ------------------------------------------------------------
         self.reference = ReferencePicker(environment.references_dir, self.background)
         self.reference.changed.connect(self._schedule)
         self.reference.fit_failed.connect(self._show_reference_error)
-        self.reference_problems = _problem_label()
+        self.reference_problems = problem_label()
         self.characters = CharacterPicker()
         self.characters.changed.connect(self._schedule)
         self.characters.picked.connect(self._insert_character_name)
-        self.character_problems = _problem_label()
+        self.character_problems = problem_label()
 
         # --- variants, batch, cost, render ----------------------------------------------------
         self.variants_spin = QSpinBox()
@@ -237,7 +231,7 @@ class PromptPanel(QWidget):
         self.budget_label = QLabel()
         self.budget_label.setProperty("role", "hint")
         self.budget_label.setWordWrap(True)
-        self.budget_problems = _problem_label()
+        self.budget_problems = problem_label()
         self.render_button = QPushButton(make_icon("render", "#ffffff"), "Render")
         self.render_button.setObjectName("renderButton")
         self.render_button.clicked.connect(self.submit)
@@ -280,26 +274,10 @@ class PromptPanel(QWidget):
         prompt_header.addStretch(1)
         prompt_header.addWidget(self.prompt_count)
 
-        formats = QGridLayout()
-        for index, (label, combo) in enumerate(
-            (
-                ("Model", self.model_combo),
-                ("Size", self.size_combo),
-                ("Seconds", self.seconds_combo),
-            )
-        ):
-            caption = QLabel(label)
-            caption.setProperty("role", "hint")
-            formats.addWidget(caption, 0, index)
-            formats.addWidget(combo, 1, index)
-        formats.setColumnStretch(0, 2)
-        formats.setColumnStretch(1, 2)
-        formats.setColumnStretch(2, 1)
-
-        reference_heading = QLabel("Reference image")
-        reference_heading.setProperty("role", "heading")
-        characters_heading = QLabel("Characters")
-        characters_heading.setProperty("role", "heading")
+        self.reference_heading = QLabel("Reference image")
+        self.reference_heading.setProperty("role", "heading")
+        self.characters_heading = QLabel("Characters")
+        self.characters_heading.setProperty("role", "heading")
 
         takes = QHBoxLayout()
         takes.addWidget(QLabel("Variants"))
@@ -318,17 +296,18 @@ class PromptPanel(QWidget):
         column.addWidget(self.prompt_edit)
         column.addWidget(self.prompt_problems)
         column.addWidget(self.prompt_warnings)
-        column.addLayout(formats)
+        column.addWidget(self.formats)
         column.addWidget(self.format_problems)
-        column.addWidget(reference_heading)
+        column.addWidget(self.reference_heading)
         column.addWidget(self.reference)
         column.addWidget(self.reference_problems)
-        column.addWidget(characters_heading)
+        column.addWidget(self.characters_heading)
         column.addWidget(self.characters)
         column.addWidget(self.character_problems)
+        column.addWidget(self.advanced)
         column.addLayout(takes)
         column.addStretch(1)
-        scroll = QScrollArea()
+        scroll = self._scroll = QScrollArea()
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -357,49 +336,48 @@ class PromptPanel(QWidget):
         """A new provider, catalog, switch or character list: refill the choices, keep picks."""
         self.environment = environment
         self.reference.references_dir = environment.references_dir
-        current = self.model_combo.currentData()
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for name, spec in environment.catalog.models.items():
-            self.model_combo.addItem(f"{spec.label} ({name})", name)
-        index = self.model_combo.findData(current)
-        self.model_combo.setCurrentIndex(max(0, index))
-        self.model_combo.blockSignals(False)
-        self._fill_sizes_and_durations()
+        self.formats.set_catalog(environment.catalog, environment.long_durations)
         self.characters.set_characters(
             [c for c in environment.characters if c.provider == environment.provider]
         )
         self._schedule()
 
-    def _fill_sizes_and_durations(self) -> None:
-        catalog = self.environment.catalog
-        model = str(self.model_combo.currentData() or "")
-        spec = catalog.model(model)
-        current_size = self.size_combo.currentData()
-        self.size_combo.blockSignals(True)
-        self.size_combo.clear()
-        for size in catalog.sizes_for(model):
-            parsed = Size.parse(size)
-            shape = "portrait" if parsed.is_portrait else "landscape"
-            tier = spec.sizes[size] if spec else ""
-            self.size_combo.addItem(f"{size} ({tier})", size)
-            self.size_combo.setItemData(
-                self.size_combo.count() - 1,
-                f"{shape}, {tier} price tier",
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        index = self.size_combo.findData(current_size)
-        self.size_combo.setCurrentIndex(max(0, index))
-        self.size_combo.blockSignals(False)
+    def _apply_model(self) -> None:
+        """Show only what the chosen model takes (hidden rows are not sent either)."""
+        spec = self.formats.spec()
+        takes_reference = self._takes(Support.REFERENCE_IMAGE)
+        self.reference_heading.setHidden(not takes_reference)
+        self.reference.setHidden(not takes_reference)
+        if not takes_reference:
+            self.reference_problems.hide()
+        takes_characters = self._takes(Support.CHARACTERS)
+        self.characters_heading.setHidden(not takes_characters)
+        self.characters.setHidden(not takes_characters)
+        if not takes_characters:
+            self.character_problems.hide()
+        self.batch_check.setHidden(
+            (spec is not None and not spec.has_batch)
+            or not self.environment.capabilities.supports(Feature.BATCH)
+        )
+        # A silent model ignores the brief's audio line; say so where it is typed.
+        silent = spec is not None and not spec.takes(Support.AUDIO)
+        audio = self.brief_form.fields["audio"]
+        audio.setPlaceholderText("Silent model" if silent else PLACEHOLDERS["audio"])
+        self.advanced.set_model(spec)
+        self._schedule()
 
-        current_seconds = self.seconds_combo.currentData()
-        self.seconds_combo.blockSignals(True)
-        self.seconds_combo.clear()
-        for seconds in catalog.allowed_durations(self.environment.long_durations):
-            self.seconds_combo.addItem(f"{seconds} s", seconds)
-        index = self.seconds_combo.findData(current_seconds)
-        self.seconds_combo.setCurrentIndex(max(0, index))
-        self.seconds_combo.blockSignals(False)
+    def _reveal_advanced(self) -> None:
+        # After the layout has made room for the unfolded rows.
+        QTimer.singleShot(0, self, lambda: self._scroll.ensureWidgetVisible(self.advanced, 0, 8))
+
+    def _takes(self, feature: Support) -> bool:
+        provider_feature = _PROVIDER_FEATURE.get(feature)
+        if provider_feature is not None and not self.environment.capabilities.supports(
+            provider_feature
+        ):
+            return False
+        spec = self.formats.spec()
+        return spec is None or spec.takes(feature)
 
     def set_budget(self, cap_cents: Decimal | None, committed_cents: Decimal) -> None:
         self._budget_cap = cap_cents
@@ -424,20 +402,22 @@ class PromptPanel(QWidget):
         return self.brief_form.brief()
 
     def order(self) -> RenderOrder:
-        size = str(self.size_combo.currentData() or "")
-        seconds = self.seconds_combo.currentData()
-        reference = self.reference.path
+        """What Render would send: only what the chosen model takes."""
+        spec = self.formats.spec()
+        reference = self.reference.path if self._takes(Support.REFERENCE_IMAGE) else None
+        characters = self.characters.selected() if self._takes(Support.CHARACTERS) else []
         return RenderOrder(
             prompt=self.prompt_text(),
-            model=str(self.model_combo.currentData() or ""),
-            size=size,
-            seconds=int(seconds) if seconds is not None else 0,
+            model=self.formats.model(),
+            size=self.formats.chosen_size(),
+            seconds=self.formats.seconds(),
             provider=self.environment.provider,
             brief=self.brief(),
             variants=self.variants_spin.value(),
-            batch=self.batch_check.isChecked(),
+            batch=self.batch_check.isChecked() and (spec is None or spec.has_batch),
             reference_path=str(reference) if reference else None,
-            character_ids=tuple(c.remote_id for c in self.characters.selected()),
+            character_ids=tuple(c.remote_id for c in characters),
+            extras=self.advanced.extras(),
         )
 
     def preflight(self) -> Preflight:
@@ -491,10 +471,6 @@ class PromptPanel(QWidget):
             self.brief_form.setVisible(False)
         self._schedule()
 
-    def _on_model_changed(self, _index: int) -> None:
-        self._fill_sizes_and_durations()
-        self._schedule()
-
     def _insert_character_name(self, character: Character) -> None:
         name = character.name
         if name in self.prompt_text():
@@ -521,13 +497,16 @@ class PromptPanel(QWidget):
         self._debounce.stop()
         order = self.order()
         self.reference.set_target_size(_parse_size(order.size))
+        takes_reference = order.reference_path is not None
+        pending = self.reference.pending_problem() if self._takes(Support.REFERENCE_IMAGE) else None
+        characters = self.characters.selected() if order.character_ids else []
         preflight = compute_preflight(
             order,
             self.environment.catalog,
             long_durations=self.environment.long_durations,
-            reference=self.reference.info,
-            reference_problems=[p for p in [self.reference.pending_problem()] if p],
-            characters=[CharacterRef(c.remote_id, c.name) for c in self.characters.selected()],
+            reference=self.reference.info if takes_reference else None,
+            reference_problems=[pending] if pending else [],
+            characters=[CharacterRef(c.remote_id, c.name) for c in characters],
             budget_cap_cents=self._budget_cap,
             committed_cents=self._committed,
             provider_retired=self.environment.retired,
@@ -546,12 +525,12 @@ class PromptPanel(QWidget):
         moderation = self._moderation_message()
         if moderation:
             prompt_msgs.append(moderation)
-        _set_problems(self.prompt_problems, prompt_msgs, self.prompt_edit)
+        set_problems(self.prompt_problems, prompt_msgs, self.prompt_edit)
         moderation_warning = self._moderation_warning()
         warning = warning_text(preflight, [moderation_warning] if moderation_warning else [])
         self.prompt_warnings.setText(warning)
         self.prompt_warnings.setVisible(bool(warning))
-        _set_problems(
+        set_problems(
             self.format_problems,
             by_field.get("provider", [])
             + by_field.get("model", [])
@@ -560,35 +539,35 @@ class PromptPanel(QWidget):
             + by_field.get("batch", []),
             None,
         )
-        _set_problems(self.reference_problems, by_field.get("reference", []), None)
-        _set_problems(
+        set_problems(self.reference_problems, by_field.get("reference", []), None)
+        set_problems(
             self.character_problems,
             by_field.get("characters", []) + by_field.get("variants", []),
             None,
         )
+        self.advanced.show_problems(by_field.get("extras", []))
         for combo, name in (
             (self.model_combo, "model"),
             (self.size_combo, "size"),
             (self.seconds_combo, "seconds"),
         ):
-            _mark_invalid(combo, name in by_field)
+            mark_invalid(combo, name in by_field)
         length = len(self.prompt_text())
         self.prompt_count.setText(f"{length:,} / {MAX_PROMPT_CHARS:,}")
 
-        variants = max(1, self.variants_spin.value())
-        per = format_cents(preflight.per_variant_cents)
-        if self.batch_check.isChecked():
-            self.cost_label.setText(
-                f"{format_cents(preflight.estimate_cents)} with Batch"
-                + (f" ({variants} × {per})" if variants > 1 else "")
-                + f" · {format_cents(self._standard_total(preflight))} standard"
+        order = self.order()
+        self.cost_label.setText(
+            cost_line(
+                self.formats.spec(),
+                preflight,
+                variants=max(1, order.variants),
+                batch=order.batch,
+                standard_total=self._standard_total(preflight) if order.batch else Decimal(0),
+                render_s=self.environment.catalog.expected_render_s(
+                    order.model, order.size, order.seconds
+                ),
             )
-        else:
-            self.cost_label.setText(
-                f"{format_cents(preflight.estimate_cents)}"
-                + (f" ({variants} × {per})" if variants > 1 else " per render")
-                + f" · Batch would be {format_cents(preflight.batch_estimate_cents)}"
-            )
+        )
         if preflight.budget_cap_cents is None:
             self.budget_label.setText("No budget cap set.")
         else:
@@ -600,7 +579,7 @@ class PromptPanel(QWidget):
                 else f"This render would go {format_cents(-left)} over the {cap} budget."
             )
         budget_msgs = [] if preflight.within_budget else [blocking_reasons(preflight)[-1]]
-        _set_problems(self.budget_problems, budget_msgs, None)
+        set_problems(self.budget_problems, budget_msgs, None)
         self._apply_render_state()
 
     def _standard_total(self, preflight: Preflight) -> Decimal:
@@ -640,6 +619,7 @@ class PromptPanel(QWidget):
                 ("seconds", "length"),
                 ("reference", "reference image"),
                 ("characters", "characters"),
+                ("extras", "advanced settings"),
                 ("variants", "variants"),
             ):
                 if field in fields:
@@ -817,22 +797,3 @@ def _parse_size(text: str) -> Size | None:
         return Size.parse(text)
     except ValueError:
         return None
-
-
-def _set_problems(label: QLabel, messages: list[str], field: QWidget | None) -> None:
-    if messages:
-        label.setText("\n".join(f"• {m}" if len(messages) > 1 else m for m in messages))
-        label.show()
-    else:
-        label.clear()
-        label.hide()
-    if field is not None:
-        _mark_invalid(field, bool(messages))
-
-
-def _mark_invalid(widget: QWidget, invalid: bool) -> None:
-    value = "true" if invalid else "false"
-    if widget.property("invalid") != value:
-        widget.setProperty("invalid", value)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)

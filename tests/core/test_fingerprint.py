@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from unicodedata import normalize
 
@@ -80,3 +82,27 @@ def test_distinct_prompts_distinct_fingerprints(a: str, b: str) -> None:
     fb = fp(replace(BASE, prompt=b))
     same_text = normalize("NFC", a).strip() == normalize("NFC", b).strip()
     assert (fa == fb) == same_text
+
+
+def test_extras_count_in_any_order_and_leave_plain_requests_as_they_were() -> None:
+    seeded = replace(BASE, model="wan-2.2-ti2v-5b", extras=(("num_frames", 121), ("seed", 1)))
+    assert fp(seeded) != fp(replace(seeded, extras=(("num_frames", 121), ("seed", 2))))
+    assert fp(seeded) == fp(replace(seeded, extras=(("seed", 1), ("num_frames", 121))))
+    assert fp(seeded) != fp(replace(seeded, extras=()))
+    # A request without extras hashes exactly as before extras existed (stored rows still match).
+    legacy = {
+        "v": 1,
+        "provider": "emulator",
+        "operation": "create",
+        "prompt": "A paper boat",
+        "model": "sora-2",
+        "size": "1280x720",
+        "seconds": 8,
+        "source": None,
+        "reference": None,
+        "characters": [],
+        "batch": False,
+        "nonce": "",
+    }
+    text = json.dumps(legacy, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert fp() == hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,5 +1,5 @@
 """Screenshots of the desk for people to judge: empty, a busy queue, a builder full of problems,
-and a builder with policy warnings only.
+a builder with policy warnings only, and a builder with an open model (Wan) and its Advanced group.
 
 Run with ``QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/make_screenshots.py [OUT_DIR]``
 (default ``screenshots/``, which git ignores). It drives the real desk against the built-in
@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,10 +24,13 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
+from sora_studio.api.provider import builtin_profiles
 from sora_studio.app import Desk, DeskOptions, attach_review, build_desk
 from sora_studio.emulator.faults import EmulatorSettings
 from sora_studio.paths import resolve_paths
 from sora_studio.services.orders import RenderOrder
+from sora_studio.storage.db import open_db
+from sora_studio.storage.repository import Repository
 
 SIZE = (1440, 900)
 ORDERS = (
@@ -171,6 +175,48 @@ def builder_warning(app: QApplication, out: Path) -> None:
         desk.shutdown()
 
 
+def builder_other_model(app: QApplication, out: Path) -> None:
+    """A server that listed Sora, Wan and Veo (as Test connection records it), Wan 2.2 TI2V 5B
+    chosen: its own sizes and lengths, no characters or Batch, the Advanced group open."""
+    served = ("sora-2", "Wan-AI/Wan2.2-TI2V-5B-Diffusers", "gemini/veo-3.1-generate-preview")
+    with tempfile.TemporaryDirectory(prefix="shots-models-") as data:
+        paths = resolve_paths(Path(data))
+        paths.database.parent.mkdir(parents=True, exist_ok=True)
+        # Saved like Settings does after Test connection: it replaces the built-in profile.
+        store = Repository(open_db(paths.database))
+        emulator = replace(builtin_profiles({})[0], served_models=served)
+        store.upsert_provider_dict(emulator.to_dict())
+        store.close()
+        options = DeskOptions(
+            env={}, emulator_settings=EmulatorSettings(), remember_layout=False, poll_interval_s=0.5
+        )
+        desk = build_desk(app, paths, options)
+        attach_review(desk)
+        desk.window.resize(*SIZE)
+        desk.window.show()
+        attached: list[object] = []
+        desk.engine_attached.connect(attached.append)
+        desk.start()
+        wait(app, 30, lambda: bool(attached))
+        panel = desk.prompt_panel
+        panel.brief_form.set_field("subject", "A red fox trotting through fresh snow")
+        panel.brief_form.set_field("camera", "low tracking shot, 35 mm")
+        panel.brief_form.set_field("lighting", "blue hour, breath visible in the cold")
+        wan = panel.environment.catalog.canonical_model(served[1]) or served[1]
+        panel.model_combo.setCurrentIndex(panel.model_combo.findData(wan))
+        panel.seconds_combo.setCurrentIndex(panel.seconds_combo.findData(5))
+        panel.advanced.set_open(True)
+        panel.advanced.negative_prompt.setPlainText("blurry, text, watermark, static frame")
+        panel.advanced.seed.setText("1234")
+        panel.advanced.steps.setText("30")
+        panel.refresh_preflight()
+        wait(app, 1.5)
+        shoot(desk, out, "5-builder-other-model-advanced.png")
+        panel.grab().save(str(out / "5b-builder-panel.png"))
+        desk.window.close()
+        desk.shutdown()
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -179,6 +225,7 @@ def main() -> int:
     busy_queue(app, out)
     builder_problems(app, out)
     builder_warning(app, out)
+    builder_other_model(app, out)
     QTimer.singleShot(0, app.quit)
     app.exec()
     return 0

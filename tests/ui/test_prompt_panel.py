@@ -11,7 +11,8 @@ from PySide6.QtGui import QColor, QImage
 
 from sora_studio.api.provider import builtin_profiles
 from sora_studio.core.brief import compose_prompt
-from sora_studio.core.catalog import default_catalog
+from sora_studio.core.capabilities import preset
+from sora_studio.core.catalog import catalog_for_profile, default_catalog
 from sora_studio.core.models import Brief, Character
 from sora_studio.services.orders import RenderOrder
 from sora_studio.storage.db import open_db
@@ -33,9 +34,11 @@ def repo(tmp_path: Path):
 
 
 def _env(tmp_path: Path, *, long_durations: bool = False) -> BuilderEnvironment:
+    # The emulator profile's catalog: its preset offers the two Sora models.
+    catalog = catalog_for_profile(default_catalog(), preset("emulator").models, (), {})
     return BuilderEnvironment(
         provider="emulator",
-        catalog=default_catalog(),
+        catalog=catalog,
         long_durations=long_durations,
         references_dir=tmp_path / "references",
         characters=CHARACTERS,

@@ -149,7 +149,8 @@ class PromptOperationDialog(QDialog):
         self.why_label = QLabel(self)
         self.why_label.setWordWrap(True)
         self.why_label.setProperty("role", "problem")
-        ext = catalog.extension
+        ext = catalog.extension_for(job.model)
+        self._segments = ext.segment_seconds
         self.budget = ExtensionBudget(
             job.seconds, extensions_done, ext.max_total_seconds, ext.max_extensions
         )
@@ -183,7 +184,7 @@ class PromptOperationDialog(QDialog):
         model = self.seconds_combo.model()
         assert isinstance(model, QStandardItemModel)
         first_ok = -1
-        for segment in self.catalog.extension.segment_seconds:
+        for segment in self._segments:
             why = self.budget.why_not(segment)
             label = f"+{segment} s" + (f"  ({why})" if why else "")
             self.seconds_combo.addItem(label, segment)

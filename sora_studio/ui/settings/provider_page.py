@@ -73,18 +73,20 @@ def price_overrides(
 ) -> dict[str, Any]:
     """Catalog overrides for the prices that differ from the shipped catalog.
 
-    ``rows`` are (model, tier, standard, batch) as typed, in dollars per second.
+    ``rows`` are (model, tier, standard, batch) as typed, in dollars per second; an empty
+    Batch cell is a model without Batch (Veo, for one).
     """
     base = default_catalog()
     models: dict[str, Any] = {}
     for model, tier, standard, batch in rows:
         try:
-            std, bat = Decimal(standard.strip()), Decimal(batch.strip())
+            std = Decimal(standard.strip())
+            bat = Decimal(batch.strip()) if batch.strip() else None
         except InvalidOperation:
             raise UserError(
                 f"{model} {tier}: prices must be numbers of dollars per second, like 0.10"
             ) from None
-        if not (std.is_finite() and bat.is_finite()) or std < 0 or bat < 0:
+        if not std.is_finite() or std < 0 or (bat is not None and (not bat.is_finite() or bat < 0)):
             raise UserError(f"{model} {tier}: prices cannot be negative")
         shipped = base.models.get(model)
         shipped_price = shipped.prices.get(tier) if shipped else None
@@ -92,7 +94,7 @@ def price_overrides(
             continue
         models.setdefault(model, {"price_per_second": {}})["price_per_second"][tier] = {
             "standard": str(std),
-            "batch": str(bat),
+            "batch": None if bat is None else str(bat),
         }
     overrides = {k: v for k, v in profile.catalog_overrides.items() if k != "models"}
     if models:
@@ -340,9 +342,11 @@ class ProviderPage(QWidget):
         ]
         self.prices.setRowCount(len(rows))
         for row, (model, tier, price) in enumerate(rows):
-            for column, text in enumerate((model, tier, str(price.standard), str(price.batch))):
+            batch = "" if price.batch is None else str(price.batch)
+            for column, text in enumerate((model, tier, str(price.standard), batch)):
                 item = QTableWidgetItem(text)
-                if column < 2:
+                # A model without Batch (Veo) has no Batch price to edit.
+                if column < 2 or (column == 3 and price.batch is None):
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.prices.setItem(row, column, item)
         self.prices.blockSignals(False)
