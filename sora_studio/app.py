@@ -270,6 +270,7 @@ class Desk(QObject):
             references_dir=self.paths.data / "references",
             characters=tuple(self.reader.list_characters(profile.name)),
             retired=profile.retired,
+            capabilities=profile.capabilities,
         )
 
     def open_repository(self) -> Repository:

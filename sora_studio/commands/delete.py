@@ -28,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
     with cli_context(args) as ctx:
         engine = ctx.require_engine()
         engine.reconcile()
-        engine.delete(args.job_id, remote=not args.keep_remote)
+        note = engine.delete(args.job_id, remote=not args.keep_remote)
         print(f"job {args.job_id} deleted")
+        if note:
+            print(note)
         return 0

@@ -47,11 +47,19 @@ ALLOWED_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
         {S.IN_PROGRESS, S.DOWNLOADING, S.FAILED, S.BLOCKED, S.CANCELLED, S.EXPIRED, S.DELETED}
     ),
     S.IN_PROGRESS: frozenset(
-        {S.DOWNLOADING, S.FAILED, S.BLOCKED, S.CANCELLED, S.EXPIRED, S.DELETED}
+        {
+            S.DOWNLOADING,
+            S.FAILED,
+            S.BLOCKED,
+            S.CANCELLED,
+            S.EXPIRED,
+            S.DELETED,
+        }
     ),
     S.DOWNLOADING: frozenset({S.READY, S.FAILED, S.EXPIRED, S.DELETED}),
     S.READY: frozenset({S.DELETED}),
-    S.FAILED: frozenset({S.DELETED}),
+    # A render whose download gave up may be downloaded again (the provider still has it).
+    S.FAILED: frozenset({S.DOWNLOADING, S.DELETED}),
     S.BLOCKED: frozenset({S.DELETED}),
     S.CANCELLED: frozenset({S.DELETED}),
     S.EXPIRED: frozenset({S.DELETED}),
@@ -98,29 +106,147 @@ def ensure_transition(current: JobStatus, target: JobStatus) -> None:
         raise InvalidTransition(current, target)
 
 
+# Status words real servers use besides the official four (real-servers.md rule 4).
+_QUEUED_WORDS = frozenset({"queued", "pending", "submitted", "waiting", "created"})
+_RUNNING_WORDS = frozenset({"in_progress", "processing", "running", "generating", "started"})
+_COMPLETED_WORDS = frozenset({"completed", "succeeded", "success", "done", "finished"})
+_FAILED_WORDS = frozenset({"failed", "error", "errored"})
+
+
 def status_from_remote(remote_status: str, error_code: str | None) -> JobStatus:
     """Our status for a provider's ``Video.status`` (and ``error.code`` when it failed).
 
     ``completed`` maps to ``downloading``: the job is not ready until its assets are on disk.
+    ``deleted`` maps to ``deleted`` (the provider dropped it; the tracker says what that means
+    for a job not yet downloaded). Any other word means the job is still running: servers
+    invent their own statuses, and treating an unknown one as final would strand the job.
     """
     status = (remote_status or "").strip().lower()
-    if status == "queued":
+    if status in _QUEUED_WORDS:
         return JobStatus.QUEUED
-    if status == "in_progress":
-        return JobStatus.IN_PROGRESS
-    if status == "completed":
+    if status in _COMPLETED_WORDS:
         return JobStatus.DOWNLOADING
-    if status == "failed":
+    if status in _FAILED_WORDS:
         code = (error_code or "").strip().lower()
         return JobStatus.BLOCKED if code in POLICY_ERROR_CODES else JobStatus.FAILED
     if status in ("cancelled", "canceled"):
         return JobStatus.CANCELLED
     if status == "expired":
         return JobStatus.EXPIRED
-    raise ValueError(
-        f"unknown remote status {remote_status!r}; "
-        "expected queued, in_progress, completed or failed"
+    if status == "deleted":
+        return JobStatus.DELETED
+    return JobStatus.IN_PROGRESS
+
+
+def is_known_remote_status(remote_status: str) -> bool:
+    """True for a status word :func:`status_from_remote` recognises (others count as running)."""
+    status = (remote_status or "").strip().lower()
+    return status in (
+        _QUEUED_WORDS
+        | _RUNNING_WORDS
+        | _COMPLETED_WORDS
+        | _FAILED_WORDS
+        | {"cancelled", "canceled", "expired", "deleted"}
     )
+
+
+@dataclass(frozen=True, slots=True)
+class JobPacing:
+    """When to ask about one job again, for servers polled job by job (no list call).
+
+    Each poll costs one request per job, so the aim is to ask rarely yet notice the end soon.
+    The first poll comes early (a share of the expected render time) to learn how fast the job
+    moves. After that the next poll is timed for the estimated finish: from the rate between the
+    last two progress readings, else the progress so far (linear), else the expected render
+    time for servers that report none (0 then 100). Estimates are often wrong (a queue before
+    the render starts, a busy GPU), so no wait is longer than ``patience_share`` of the time the
+    job has already run: a job found late is found late by a bounded share of its own length.
+    Past its estimate a job is asked every ``near_interval_s``, growing with the lateness, up
+    to ``max_interval_s``. Pure: the caller measures time.
+    """
+
+    first_poll_share: float = 0.2
+    first_poll_min_s: float = 1.0
+    first_poll_max_s: float = 8.0
+    near_interval_s: float = 2.0
+    patience_share: float = 0.5
+    lateness_share: float = 0.33
+    max_interval_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.first_poll_min_s <= self.first_poll_max_s <= self.max_interval_s:
+            raise ValueError("need 0 < first_poll_min_s <= first_poll_max_s <= max_interval_s")
+        if not 0 < self.near_interval_s <= self.max_interval_s:
+            raise ValueError("need 0 < near_interval_s <= max_interval_s")
+        if not self.patience_share > 0:
+            raise ValueError("patience_share must be positive")
+
+    @classmethod
+    def within(cls, policy: PollPolicy) -> JobPacing:
+        """Pacing no slower than ``policy`` allows (tests and benchmarks poll faster)."""
+        default = cls()
+        near = min(default.near_interval_s, policy.base_interval_s)
+        first_min = min(default.first_poll_min_s, policy.base_interval_s)
+        return cls(
+            first_poll_min_s=first_min,
+            first_poll_max_s=max(first_min, min(default.first_poll_max_s, policy.max_interval_s)),
+            near_interval_s=near,
+            max_interval_s=policy.max_interval_s,
+        )
+
+    def remaining_s(
+        self,
+        *,
+        elapsed_s: float,
+        expected_s: float,
+        progress: int,
+        previous: tuple[float, int] | None = None,
+    ) -> float:
+        """Seconds the render likely still needs (negative: it is late)."""
+        if previous is not None and 0 < progress < 100:
+            earlier_s, earlier_progress = previous
+            if progress > earlier_progress and elapsed_s > earlier_s:
+                rate = (progress - earlier_progress) / (elapsed_s - earlier_s)
+                return (100 - progress) / rate
+        if 0 < progress < 100 and elapsed_s > 0:
+            return elapsed_s * 100.0 / progress - elapsed_s
+        return max(expected_s, 0.0) - elapsed_s
+
+    def next_delay_s(
+        self,
+        *,
+        elapsed_s: float,
+        expected_s: float,
+        progress: int | None,
+        server_hint_ms: int | None = None,
+        previous: tuple[float, int] | None = None,
+    ) -> float:
+        """Seconds until the next poll. ``progress`` None: not polled since it was created.
+
+        ``previous`` is the reading before this one: (elapsed seconds then, progress then).
+        """
+        elapsed = 0.0 if math.isnan(elapsed_s) else max(elapsed_s, 0.0)
+        expected = expected_s if math.isfinite(expected_s) and expected_s > 0 else 60.0
+        if progress is None:
+            delay = min(
+                max(expected * self.first_poll_share, self.first_poll_min_s),
+                self.first_poll_max_s,
+            )
+        else:
+            remaining = self.remaining_s(
+                elapsed_s=elapsed, expected_s=expected, progress=progress, previous=previous
+            )
+            if remaining > self.near_interval_s:
+                patience = max(self.near_interval_s, elapsed * self.patience_share)
+                delay = min(remaining, patience)
+            else:
+                late = max(-remaining, 0.0)
+                delay = max(self.near_interval_s, late * self.lateness_share)
+        delay = min(delay, self.max_interval_s)
+        if server_hint_ms is not None and server_hint_ms > 0:
+            # The server's hint is a floor: never sooner than it asks.
+            delay = max(delay, min(server_hint_ms / 1000.0, self.max_interval_s))
+        return delay
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,12 +106,15 @@ _TAIL_PACKETS = 48  # the final GOP is decoded whole when it is at most this lon
 def verify_video(
     path: str | Path,
     *,
-    width: int,
-    height: int,
+    width: int | None,
+    height: int | None,
     duration_s: float,
     tolerance_s: float = 0.25,
 ) -> VideoInfo:
     """Check that ``path`` decodes to a ``width x height`` video lasting ``duration_s``.
+
+    ``width``/``height`` None accept whatever size the file declares (servers that round the
+    size asked for); every decoded picture must still have that one size.
 
     Every video packet is read (cheap: no decoding), so a truncated file shows up as missing
     packets or a read error. The pictures decoded are the first few, every keyframe, and the
@@ -122,6 +125,8 @@ def verify_video(
     """
     path = Path(path)
     info = probe_video(path)
+    if width is None or height is None:
+        width, height = info.width, info.height
     problems: list[str] = []
     if (info.width, info.height) != (width, height):
         problems.append(f"size is {info.width}x{info.height}, expected {width}x{height}")

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sora_studio.core.capabilities import Feature
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import Character, ValidationProblem
 from sora_studio.core.validation import validate_character_clip
 from sora_studio.media.probe import probe_video
+from sora_studio.services.capability_checks import require
 from sora_studio.services.providers import ProviderRegistry
 from sora_studio.storage.repository import Repository
 
@@ -35,6 +37,7 @@ def upload_character(
     name = name.strip()
     if not 1 <= len(name) <= 80:
         raise UserError("A character needs a name of 1 to 80 characters.")
+    require(registry.profile(provider), Feature.CHARACTERS)
     problems = check_character_clip(path)
     if problems:
         raise UserError(" ".join(p.message for p in problems))

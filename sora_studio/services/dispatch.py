@@ -13,11 +13,19 @@ from sora_studio.core.errors import ProviderError, UserError
 from sora_studio.core.models import ErrorClass, Job, JobStatus
 from sora_studio.services.batch import BatchService
 from sora_studio.services.engine_core import ACTIVE_REMOTE, EngineCore
-from sora_studio.services.reconcile import UNCONFIRMED_MESSAGE, find_unconfirmed
+from sora_studio.services.reconcile import (
+    UNCERTAIN_MESSAGE,
+    UNCONFIRMED_MESSAGE,
+    UNLISTABLE_MESSAGE,
+    find_unconfirmed,
+)
 from sora_studio.services.remote_tracking import RemoteTracker
 from sora_studio.services.submitter import Submitter
+from sora_studio.services.sync_renders import SyncDispatch
 
 MAX_CONFIRM_ATTEMPTS = 3
+# Asking an unreachable provider whether a send arrived: this many times, waits doubling.
+MAX_CONFIRM_CHECKS = 8
 CONFIRM_DELAY_S = 1.0
 
 
@@ -39,6 +47,8 @@ class Dispatcher:
         self._tracker = tracker
         self._max_submits = max(1, max_submits_per_tick)
         self._send_attempts: dict[int, int] = {}
+        self._checks: dict[int, int] = {}  # failed attempts to ask about an unconfirmed send
+        self.sync = SyncDispatch(core, submitter, tracker)
 
     def dispatch(self, now: float) -> int:
         core = self._core
@@ -78,6 +88,12 @@ class Dispatcher:
                 continue
             if busy.get(job.provider, 0) >= limit:
                 continue
+            if core.capabilities(job.provider).synchronous:
+                if self.sync.start(job, now):
+                    sent += 1
+                    requests += 1
+                    busy[job.provider] = busy.get(job.provider, 0) + 1
+                continue
             outcome = self._submitter.send(job)
             if outcome is None:
                 continue  # another engine on this library took it
@@ -116,7 +132,12 @@ class Dispatcher:
             not_before[provider] = max(not_before.get(provider, 0.0), now + wait)
 
     def confirm_unconfirmed(self, now: float) -> int:
-        """Look for sends that failed ambiguously; resend only those the provider lacks."""
+        """Look for sends that failed ambiguously; resend only those the provider lacks.
+
+        A provider that cannot list cannot be asked, so such a send is failed for an explicit
+        retry at once (never resent by itself); one that cannot be reached is asked again with
+        a growing wait, ``MAX_CONFIRM_CHECKS`` times at most.
+        """
         core = self._core
         due = [jid for jid, (_, at, _) in core.unconfirmed.items() if at <= now]
         if not due:
@@ -126,42 +147,49 @@ class Dispatcher:
         for jid in due:
             if jid not in {j.id for j in jobs}:
                 core.unconfirmed.pop(jid, None)
+                self._checks.pop(jid, None)
         requests = 0
         for provider in sorted({j.provider for j in jobs}):
             group = [j for j in jobs if j.provider == provider]
+            if core.polls_by_id(provider):
+                for job in group:
+                    core.unconfirmed.pop(job.id, None)
+                    self.fail_unconfirmed(job, listable=False)
+                continue
             try:
                 client = core.registry.client(provider)
             except ProviderError as exc:
                 core.note_connection(exc)
-                for job in group:
-                    attempts, _, crashed = core.unconfirmed[job.id]
-                    core.unconfirmed[job.id] = (
-                        attempts,
-                        now + core.policy.max_interval_s,
-                        crashed,
-                    )
+                self._check_later(group, now, exc)
                 continue
             result = find_unconfirmed(
                 client,
                 group,
                 taken=lambda rid: core.repo.find_job_by_remote_id(rid) is not None,
                 canonical=core.canonical(provider),
+                certain_without_prompt=not core.capabilities(provider).prompt_echoed,
             )
             requests += result.requests
+            if result.list_refused:
+                core.list_refused.add(provider)
+                for job in group:
+                    core.unconfirmed.pop(job.id, None)
+                    self.fail_unconfirmed(job, listable=False)
+                continue
             core.note_connection(result.error)
             if result.error is not None:
-                for job in group:
-                    attempts, _, crashed = core.unconfirmed[job.id]
-                    core.unconfirmed[job.id] = (attempts, now + 5.0 * max(attempts, 1), crashed)
+                self._check_later(group, now, result.error)
                 continue
             for job_id, video in result.found.items():
                 core.unconfirmed.pop(job_id, None)
+                self._checks.pop(job_id, None)
                 self._tracker.attach_found(core.repo.require_job(job_id), video, now)
             for job_id in result.not_found:
                 attempts, _, crashed = core.unconfirmed.pop(job_id)
+                self._checks.pop(job_id, None)
                 job = core.repo.require_job(job_id)
-                if crashed:
-                    self.fail_unconfirmed(job)
+                if crashed or job_id in result.uncertain:
+                    self.fail_unconfirmed(job, uncertain=job_id in result.uncertain)
                 elif attempts >= MAX_CONFIRM_ATTEMPTS:
                     core.set(
                         job,
@@ -178,12 +206,46 @@ class Dispatcher:
                     core.set(job, "requeued", status=JobStatus.QUEUED_LOCAL)
         return requests
 
-    def fail_unconfirmed(self, job: Job) -> None:
+    def _check_later(self, group: list[Job], now: float, error: ProviderError) -> None:
+        """The provider could not be asked: ask again later, a bounded number of times."""
+        core = self._core
+        for job in group:
+            checks = self._checks.get(job.id, 0) + 1
+            self._checks[job.id] = checks
+            attempts, _, crashed = core.unconfirmed[job.id]
+            if checks >= MAX_CONFIRM_CHECKS:
+                core.unconfirmed.pop(job.id, None)
+                self._checks.pop(job.id, None)
+                self.fail_unconfirmed(job, unreachable=error.message)
+                continue
+            wait = min(CONFIRM_DELAY_S * 5 * 2 ** (checks - 1), core.policy.max_retry_after_s)
+            core.unconfirmed[job.id] = (attempts, now + wait, crashed)
+
+    def fail_unconfirmed(
+        self,
+        job: Job,
+        *,
+        listable: bool = True,
+        uncertain: bool = False,
+        unreachable: str | None = None,
+    ) -> None:
         """Fail a send that cannot be confirmed, for an explicit retry (never resent)."""
+        if not listable:
+            message = UNLISTABLE_MESSAGE
+        elif uncertain:
+            message = UNCERTAIN_MESSAGE
+        elif unreachable is not None:
+            message = (
+                f"Sora Studio could not ask the provider whether it received this job "
+                f"({unreachable}). If it did, it may still render and charge for it. Retry it "
+                "to send it again."
+            )
+        else:
+            message = UNCONFIRMED_MESSAGE
         self._core.set(
             job,
             "unconfirmed",
             status=JobStatus.FAILED,
             error_class=ErrorClass.SUBMIT_UNCONFIRMED,
-            error_message=UNCONFIRMED_MESSAGE,
+            error_message=message,
         )

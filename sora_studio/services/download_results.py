@@ -11,7 +11,7 @@ from __future__ import annotations
 from sora_studio.core.errors import ProviderError
 from sora_studio.core.models import Asset, ErrorClass, Job, JobStatus
 from sora_studio.services import library
-from sora_studio.services.downloads import DownloadManager, DownloadTask
+from sora_studio.services.downloads import PREVIEWS, DownloadManager, DownloadTask
 from sora_studio.services.engine_core import EngineCore
 from sora_studio.services.orders import DownloadResult
 
@@ -28,7 +28,6 @@ class DownloadFlow:
         self._core = core
         self._manager = manager
         self._expiry_warning_s = expiry_warning_s
-        self._rounds: dict[int, int] = {}
         self._expiry_warned: set[int] = set()
 
     def busy(self) -> bool:
@@ -38,7 +37,7 @@ class DownloadFlow:
     def retry_now(self, job_id: int) -> None:
         """Forget earlier failed rounds and download again on the next step."""
         self._core.download_due[job_id] = 0.0
-        self._rounds.pop(job_id, None)
+        self._core.repo.update_job(job_id, download_attempts=0)
 
     def due_now(self, job: Job, now: float) -> None:
         """Download ``job`` as soon as possible (it just finished rendering)."""
@@ -55,12 +54,16 @@ class DownloadFlow:
             core.note_connection(exc)
             return
         parent = core.repo.get_job(job.parent_id) if job.parent_id is not None else None
+        caps = core.capabilities(job.provider)
         task = DownloadTask(
             job=job,
             remote_id=job.remote_id,
             recipe=library.recipe_for(job, (), parent=parent),
             video_seconds=float(job.seconds),
             client=client,
+            served_previews=frozenset(v for v in PREVIEWS if caps.serves_variant(v.value)),
+            source_url=job.result_url,
+            exact_size=caps.exact_size,
         )
         if self._manager.start(task):
             core.download_due.pop(job.id, None)
@@ -107,24 +110,44 @@ class DownloadFlow:
                         verified=True,
                     )
                 )
+            changes: dict[str, object] = {}
+            if result.actual_size is not None:
+                # The server made another frame size than asked: the library says what it is.
+                changes["size"] = result.actual_size
+                repo.log_event(
+                    "rendered_size", {"asked": job.size, "made": result.actual_size}, job.id
+                )
             job = repo.update_job(
-                job.id, status=JobStatus.READY, error_class=None, error_message=None
+                job.id,
+                status=JobStatus.READY,
+                error_class=None,
+                error_message=None,
+                download_attempts=0,
+                **changes,
             )
-        self._rounds.pop(job.id, None)
         self._core.download_due.pop(job.id, None)
-        repo.log_event("downloaded", {"recipe": result.recipe_path}, job.id)
+        local = [f.variant.value for f in result.files if f.made_locally]
+        detail: dict[str, object] = {"recipe": result.recipe_path}
+        if local:
+            detail["made_locally"] = local
+        repo.log_event("downloaded", detail, job.id)
         self._core.emit(job, "ready")
 
     def _failed(self, job: Job, result: DownloadResult, now: float) -> None:
-        rounds = self._rounds.get(job.id, 0) + 1
-        self._rounds[job.id] = rounds
+        # Counted on the job row, so a command killed and started again does not start over:
+        # every retry loop has an end.
+        rounds = job.download_attempts + 1
         if rounds >= MAX_DOWNLOAD_ROUNDS or result.error_class is ErrorClass.INTERNAL:
             self._core.set(
                 job,
                 "download failed",
                 status=JobStatus.FAILED,
                 error_class=ErrorClass.DOWNLOAD_FAILED,
-                error_message=result.error_message,
+                error_message=(
+                    f"{result.error_message} Gave up after {rounds} rounds; retry the download "
+                    "from the queue before the provider's copy expires."
+                ),
+                download_attempts=rounds,
             )
             return
         wait = DOWNLOAD_RETRY_S[min(rounds - 1, len(DOWNLOAD_RETRY_S) - 1)]
@@ -134,6 +157,7 @@ class DownloadFlow:
             "download failed",
             error_class=ErrorClass.DOWNLOAD_FAILED,
             error_message=f"{result.error_message} Trying again in {wait:.0f} s.",
+            download_attempts=rounds,
         )
 
     def _expired(self, job: Job, now: float) -> bool:

@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sora_studio.core.lifecycle import PollPolicy
-from sora_studio.core.models import Character, Job, JobStatus
+from sora_studio.core.models import TERMINAL_STATUSES, Character, Job, JobStatus
 from sora_studio.media.probe import verify_image, verify_video
 from sora_studio.services.batch import BatchService
 from sora_studio.services.characters import upload_character
@@ -84,6 +84,9 @@ __all__ = [
 ]
 
 MAX_SUBMITS_PER_TICK = 8
+NON_TERMINAL = tuple(
+    s for s in JobStatus if s not in TERMINAL_STATUSES and s is not JobStatus.DRAFT
+)
 # A "submitting" row younger than this may belong to another engine mid-call (the CLI next to
 # the desk); start-up reconciliation leaves it alone until then. Longer than a create timeout.
 SUBMIT_GRACE_S = 30.0
@@ -91,7 +94,11 @@ BUSY_DELAY_S = 0.25  # downloads or sends pending: come back soon to commit thei
 
 
 def _default_verify_video(path: Path, width: int, height: int, seconds: float) -> None:
-    verify_video(path, width=width, height=height, duration_s=seconds)
+    # 0 x 0 means "any size": servers that do not render exactly the size asked for.
+    if width <= 0 or height <= 0:
+        verify_video(path, width=None, height=None, duration_s=seconds)
+    else:
+        verify_video(path, width=width, height=height, duration_s=seconds)
 
 
 def _default_verify_image(path: Path) -> None:
@@ -198,9 +205,12 @@ class JobEngine:
         """Drop a local job; stop tracking a remote one and delete it remotely when it ends."""
         return self._queue.cancel(job_id)
 
-    def delete(self, job_id: int, *, remote: bool) -> None:
-        """Remove a job's files and mark it deleted; with ``remote`` also the provider's copy."""
-        self._queue.delete(job_id, remote=remote)
+    def delete(self, job_id: int, *, remote: bool) -> str:
+        """Remove a job's files and mark it deleted; with ``remote`` also the provider's copy.
+
+        Returns a note when the provider keeps its copy (it cannot delete), else "".
+        """
+        return self._queue.delete(job_id, remote=remote)
 
     # -- derived renders ---------------------------------------------------------------------
 
@@ -247,6 +257,7 @@ class JobEngine:
                 requests += self._recovery.reconcile().requests_made
             now = core.clock()
             self._downloads.apply_results(now)
+            self._dispatcher.sync.apply_results(now)
             if not core.paused:
                 requests += self._dispatcher.dispatch(now)
             requests += self._dispatcher.confirm_unconfirmed(now)
@@ -266,9 +277,10 @@ class JobEngine:
     def _next_delay(self, now: float) -> float:
         core = self._core
         candidates = [IDLE_DELAY_S]
-        if self._downloads.busy():
+        if self._downloads.busy() or self._dispatcher.sync.busy():
             candidates.append(BUSY_DELAY_S)
         candidates += [at - now for at in core.next_poll_at.values()]
+        candidates += [at - now for at in core.job_poll_at.values()]
         candidates += [at - now for _, at, _ in core.unconfirmed.values()]
         candidates += [at - now for at in core.download_due.values()]
         if not core.paused and core.repo.count_jobs(JobStatus.QUEUED_LOCAL):
@@ -282,6 +294,10 @@ class JobEngine:
         """Resolve what an earlier process left unfinished (also run by the first poll)."""
         with self._core.collecting():
             return self._recovery.reconcile()
+
+    def unfinished_jobs(self) -> list[Job]:
+        """Every job not yet in a final state (what ``sora-studio sync`` drives to an end)."""
+        return self._core.repo.jobs_in_status(*NON_TERMINAL)
 
     def wait_for_downloads(self, timeout_s: float) -> bool:
         """Block until running downloads finish (for the CLI's ``--wait``); True when idle."""

@@ -16,11 +16,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sora_studio.core.errors import ProviderError
-from sora_studio.core.lifecycle import PollPolicy, can_transition
+from sora_studio.core.capabilities import ProviderCapabilities
+from sora_studio.core.errors import ProviderError, UserError
+from sora_studio.core.lifecycle import JobPacing, PollPolicy, can_transition
 from sora_studio.core.models import ErrorClass, Job, JobStatus
 from sora_studio.services.orders import JobUpdate, RenderOrder
 from sora_studio.services.providers import ProviderRegistry
+from sora_studio.services.render_times import RenderTimes
 from sora_studio.storage.repository import Repository
 
 log = logging.getLogger("sora_studio.services.engine")
@@ -43,12 +45,15 @@ class EngineCore:
         *,
         clock: Callable[[], float],
         policy: PollPolicy,
+        pacing: JobPacing | None = None,
     ) -> None:
         self.repo = repo
         self.registry = registry
         self.root = library_root
         self.clock = clock
         self.policy = policy
+        self.pacing = pacing or JobPacing.within(policy)
+        self.render_times = RenderTimes(repo.recent_render_rates, registry.catalog)
         self.listeners: list[Callable[[JobUpdate], None]] = []
         self.paused = bool(repo.get_setting(PAUSED_SETTING, False))
         self.connection: tuple[bool, str] = (True, "")
@@ -60,6 +65,12 @@ class EngineCore:
         self.unconfirmed: dict[int, tuple[int, float, bool]] = {}
         self.download_due: dict[int, float] = {}
         self.pending_delete: set[int] = set()
+        # Providers polled job by job: when each job is next due, and the progress last seen
+        # (absent: not polled since it was sent). Also providers whose list call was refused
+        # in this process (LiteLLM answers 400), which are then polled job by job too.
+        self.job_poll_at: dict[int, float] = {}
+        self.seen_progress: dict[int, tuple[float, int]] = {}  # (seconds since sent, percent)
+        self.list_refused: set[str] = set()
         # Collected during one public call, returned in its report.
         self.updated: dict[int, Job] = {}
         self.stalled_now: list[tuple[int, str]] = []
@@ -102,6 +113,17 @@ class EngineCore:
         if isinstance(order_or_job, Job) and order_or_job.source_remote_id:
             return self.repo.find_job_by_remote_id(order_or_job.source_remote_id)
         return self.repo.get_job(parent_id) if parent_id is not None else None
+
+    def capabilities(self, provider: str) -> ProviderCapabilities:
+        """What ``provider``'s server can do (the official contract for an unknown name)."""
+        try:
+            return self.registry.profile(provider).capabilities
+        except UserError:
+            return ProviderCapabilities()
+
+    def polls_by_id(self, provider: str) -> bool:
+        """True when ``provider``'s jobs are polled one by one instead of by listing."""
+        return provider in self.list_refused or not self.capabilities(provider).list_videos
 
     def canonical(self, provider: str) -> Callable[[str], str]:
         """Maps a model name the provider reports to the catalog's name for it."""

@@ -3,6 +3,8 @@
 Nothing is sent here. :meth:`Intake.preflight` answers "can this be rendered, and for how much?"
 without network or writes; :meth:`Intake.submit` commits ``queued_local`` jobs for the dispatcher
 to send. Only blocking policy flags refuse an order; policy warnings let it through and are logged.
+Each job row keeps the order's extra body fields (seed, steps, ...) together with the frame count
+and fps its model implies, so a retry or a restart sends exactly what was checked and priced.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from sora_studio.core.models import (
 )
 from sora_studio.media.probe import probe_image
 from sora_studio.services import library
+from sora_studio.services.capability_checks import order_problems
 from sora_studio.services.engine_core import EngineCore
 from sora_studio.services.orders import Preflight, RenderOrder
-from sora_studio.services.preflight import compute_preflight
+from sora_studio.services.preflight import compute_preflight, order_extras
 from sora_studio.services.spend import budget_cap, check_budget
 from sora_studio.services.submitter import build_request
 
@@ -78,6 +81,7 @@ class Intake:
             reference=reference,
             characters=characters,
             batch=order.batch,
+            extras=order_extras(order, self._core.registry.catalog(order.provider)),
         )
         return request, source, extra
 
@@ -108,6 +112,13 @@ class Intake:
             budget_cap_cents=cap,
             committed_cents=repo.committed_cents() if cap is not None else Decimal(0),
             provider_retired=profile.retired,
+            provider_problems=order_problems(
+                profile,
+                order.operation,
+                reference=order.reference_path is not None,
+                characters=bool(order.character_ids),
+                batch=order.batch,
+            ),
         )
 
     def submit(self, order: RenderOrder) -> list[Job]:
@@ -165,6 +176,7 @@ class Intake:
                         reference_path=order.reference_path,
                         character_ids=order.character_ids,
                         source_remote_id=request.source_remote_id,
+                        extras=request.extras,
                     )
                 )
         warned = [f.phrase for f in check.warnings]

@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from sora_studio.core.errors import UserError
-from sora_studio.core.models import Job, JobStatus, LineageKind, Operation
+from sora_studio.core.models import ErrorClass, Job, JobStatus, LineageKind, Operation
+from sora_studio.services.capability_checks import FEATURE_FOR_OPERATION, require
 from sora_studio.services.download_results import DownloadFlow
 from sora_studio.services.engine_core import EngineCore
 from sora_studio.services.intake import Intake
@@ -34,9 +35,20 @@ class Operations:
         """Download again when only the download failed; otherwise queue a new render."""
         core = self._core
         job = core.repo.require_job(job_id)
-        if job.status is JobStatus.DOWNLOADING:
+        if job.status is JobStatus.DOWNLOADING or (
+            job.status is JobStatus.FAILED
+            and job.error_class is ErrorClass.DOWNLOAD_FAILED
+            and job.remote_id
+        ):
+            # Only the download failed: fetch the render again rather than pay for a new one.
             self._downloads.retry_now(job.id)
-            return core.set(job, "download retried", error_class=None, error_message=None)
+            return core.set(
+                job,
+                "download retried",
+                status=JobStatus.DOWNLOADING,
+                error_class=None,
+                error_message=None,
+            )
         if job.status is JobStatus.RATE_LIMITED:
             core.not_before.pop(job.provider, None)
             return core.set(job, "retried", status=JobStatus.QUEUED_LOCAL)
@@ -103,6 +115,7 @@ class Operations:
     def _child(
         self, src: Job, operation: Operation, kind: LineageKind, prompt: str, seconds: int
     ) -> Job:
+        require(self._core.registry.profile(src.provider), FEATURE_FOR_OPERATION[operation])
         order = RenderOrder(
             prompt=prompt,
             model=src.model,

@@ -9,8 +9,12 @@ desk), so it is only looked at once the grace period is over.
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+
 from sora_studio.core.errors import ProviderError
-from sora_studio.core.models import JobStatus
+from sora_studio.core.models import ErrorClass, JobStatus
 from sora_studio.services import library
 from sora_studio.services.batch import BatchService
 from sora_studio.services.dispatch import Dispatcher
@@ -18,6 +22,7 @@ from sora_studio.services.engine_core import EVENT_DELETE_PENDING, EVENT_DELETED
 from sora_studio.services.orders import ReconcileReport
 from sora_studio.services.reconcile import find_unconfirmed
 from sora_studio.services.remote_tracking import RemoteTracker
+from sora_studio.services.sync_renders import EVENT_SYNC_STARTED
 
 
 class Recovery:
@@ -75,6 +80,12 @@ class Recovery:
                 plain.append(job)
         for provider in sorted({j.provider for j in plain}):
             group = [j for j in plain if j.provider == provider]
+            if core.polls_by_id(provider):
+                # It cannot list: whether it received these cannot be checked.
+                for job in group:
+                    self._dispatcher.fail_unconfirmed(job, listable=False)
+                    unconfirmed.append(job.id)
+                continue
             try:
                 client = core.registry.client(provider)
             except ProviderError as exc:
@@ -87,11 +98,16 @@ class Recovery:
                 group,
                 taken=lambda rid: repo.find_job_by_remote_id(rid) is not None,
                 canonical=core.canonical(provider),
+                certain_without_prompt=not core.capabilities(provider).prompt_echoed,
             )
             requests += result.requests
-            core.note_connection(result.error)
+            if result.list_refused:
+                core.list_refused.add(provider)
+            else:
+                core.note_connection(result.error)
             if result.error is not None:
-                # Decide nothing while the provider is unreachable; look again shortly.
+                # Decide nothing while the provider is unreachable; look again shortly (the
+                # dispatcher asks a bounded number of times).
                 for job in group:
                     core.unconfirmed[job.id] = (0, now + 5.0, True)
                 continue
@@ -99,8 +115,13 @@ class Recovery:
                 self._tracker.attach_found(repo.require_job(job_id), video, now)
                 attached.append(job_id)
             for job_id in result.not_found:
-                self._dispatcher.fail_unconfirmed(repo.require_job(job_id))
+                self._dispatcher.fail_unconfirmed(
+                    repo.require_job(job_id),
+                    listable=not result.list_refused,
+                    uncertain=job_id in result.uncertain,
+                )
                 unconfirmed.append(job_id)
+        unconfirmed += self._cut_off_sync_renders(now)
         downloading = repo.jobs_in_status(JobStatus.DOWNLOADING)
         for job in downloading:
             core.download_due[job.id] = now
@@ -122,3 +143,49 @@ class Recovery:
                 },
             )
         return report
+
+    def _cut_off_sync_renders(self, now: float) -> list[int]:
+        """Blocking create calls that an earlier process had open when it stopped.
+
+        Such a job is ``in_progress`` with no remote id. A server that answers only at the end
+        keeps nothing to look up, so the render is lost: say so, never resend by itself. A call
+        still held by another live process on this library (the CLI beside the desk) is left
+        to that process; the process that opened it is named in the job's ``sync_started``
+        event.
+        """
+        core = self._core
+        lost: list[int] = []
+        for job in core.repo.jobs_in_status(JobStatus.IN_PROGRESS):
+            if job.remote_id or job.batch_id is not None:
+                continue
+            started = core.repo.events(job_id=job.id, kind=EVENT_SYNC_STARTED, limit=1)
+            owner = json.loads(started[0].detail).get("pid") if started else None
+            if isinstance(owner, int) and owner != os.getpid() and process_alive(owner):
+                continue
+            core.set(
+                job,
+                "lost",
+                status=JobStatus.FAILED,
+                error_class=ErrorClass.LOST,
+                error_message=(
+                    "Sora Studio stopped while this provider was rendering it. The provider "
+                    "answers only when a video is done and keeps no jobs to look up afterwards, "
+                    "so this render cannot be fetched. Re-render it."
+                ),
+                completed_at=now,
+            )
+            lost.append(job.id)
+        return lost
+
+
+def process_alive(pid: int) -> bool:
+    """True when a process with ``pid`` runs on this machine (POSIX; elsewhere: assume so)."""
+    if sys.platform == "win32":  # os.kill would terminate it there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, owned by someone else
+    return True

@@ -21,11 +21,15 @@ from sora_studio.core.models import ErrorClass, Job, JobStatus
 from sora_studio.services.batch import BatchService, BatchStep
 from sora_studio.services.download_results import DownloadFlow
 from sora_studio.services.engine_core import ACTIVE_REMOTE, IDLE_DELAY_S, EngineCore
-from sora_studio.services.poller import poll_jobs
+from sora_studio.services.poller import PollOutcome, StatusClient, poll_jobs, retrieve_jobs
 from sora_studio.services.queue_control import QueueControl
 from sora_studio.services.spend import actual_cost, billable_seconds
 
 log = logging.getLogger("sora_studio.services.engine")
+
+# Jobs asked about one by one in a single step, at most: the rest stay due for the next step,
+# so one step never holds the engine's thread for long.
+MAX_RETRIEVES_PER_TICK = 25
 
 
 class RemoteTracker:
@@ -71,32 +75,160 @@ class RemoteTracker:
                 core.note_connection(exc)
                 core.next_poll_at[provider] = now + core.policy.max_interval_s
                 continue
+            if core.polls_by_id(provider):
+                requests += self._poll_by_id(provider, client, group, doomed, now)
+                continue
             outcome = poll_jobs(client, group + doomed)
             requests += outcome.requests
+            if outcome.list_refused:
+                core.list_refused.add(provider)
+                log.info("%s refused the list call; polling its jobs one by one", provider)
             core.note_connection(outcome.error)
-            by_remote = {j.remote_id: j for j in group}
-            for remote_id, video in outcome.videos.items():
-                if remote_id in by_remote:
-                    self.apply_remote(by_remote[remote_id], video, now)
-            for job in doomed:
-                seen = outcome.videos.get(job.remote_id or "")
-                if (seen is not None and seen.is_finished) or job.remote_id in outcome.missing:
-                    with contextlib.suppress(UserError):
-                        self._queue.delete_remote(job)
-            for remote_id in outcome.missing:
-                if remote_id in by_remote:
-                    core.set(
-                        by_remote[remote_id],
-                        "lost",
-                        status=JobStatus.FAILED,
-                        error_class=ErrorClass.NOT_FOUND,
-                        error_message=(
-                            "The provider no longer knows this job (it may have been deleted "
-                            "elsewhere). Retry it to render it again."
-                        ),
-                    )
+            self._apply_outcome(group, doomed, outcome, now)
             self._schedule_poll(provider, group, outcome.hints, outcome.error, now)
         return requests
+
+    def _poll_by_id(
+        self,
+        provider: str,
+        client: StatusClient,
+        group: list[Job],
+        doomed: list[Job],
+        now: float,
+    ) -> int:
+        """Ask about each due job of a provider that cannot list, then time each one's next ask.
+
+        Each job waits for its own estimated finish (:class:`JobPacing`), so fifty jobs cost
+        about as many requests as they need, not fifty every couple of seconds.
+        """
+        core = self._core
+        tracked = group + doomed
+        for job in tracked:
+            if job.id not in core.job_poll_at:
+                core.job_poll_at[job.id] = self._first_poll_at(job, now)
+        due = sorted(
+            (j for j in tracked if core.job_poll_at[j.id] <= now),
+            key=lambda j: (core.job_poll_at[j.id], j.id),
+        )[:MAX_RETRIEVES_PER_TICK]
+        if not due:
+            core.next_poll_at[provider] = min(core.job_poll_at[j.id] for j in tracked)
+            return 0
+        outcome = retrieve_jobs(client, due)
+        core.note_connection(outcome.error)
+        due_ids = {j.id for j in due}
+        self._apply_outcome(
+            [j for j in group if j.id in due_ids],
+            [j for j in doomed if j.id in due_ids],
+            outcome,
+            now,
+        )
+        asked = set(outcome.videos) | set(outcome.missing)
+        for job in due:
+            video = outcome.videos.get(job.remote_id or "")
+            if job.remote_id not in asked:
+                continue  # not reached this time (an error stopped the round): still due
+            if video is None or video.is_finished:
+                self._forget_schedule(job.id)
+                continue
+            elapsed = now - (job.submitted_at or job.created_at)
+            previous = core.seen_progress.get(job.id)
+            core.seen_progress[job.id] = (elapsed, video.progress)
+            hints = outcome.hints_by_id.get(job.remote_id or "")
+            core.job_poll_at[job.id] = now + core.pacing.next_delay_s(
+                elapsed_s=elapsed,
+                expected_s=core.render_times.expected_s(job),
+                progress=video.progress,
+                server_hint_ms=hints.poll_after_ms if hints else None,
+                previous=previous,
+            )
+        if outcome.error is not None:
+            retry_after = outcome.error.retry_after_s
+            wait = retry_after if retry_after is not None else core.policy.base_interval_s * 2
+            core.next_poll_at[provider] = now + wait
+            if outcome.error.error_class is ErrorClass.RATE_LIMITED:
+                core.not_before[provider] = now + wait
+        else:
+            pending = [core.job_poll_at[j.id] for j in tracked if j.id in core.job_poll_at]
+            core.next_poll_at[provider] = min(pending, default=now + IDLE_DELAY_S)
+            self._respect_ratelimit(provider, outcome.hints, now)
+        return outcome.requests
+
+    def _first_poll_at(self, job: Job, now: float) -> float:
+        """When to first ask about a job just sent (or found again after a restart)."""
+        core = self._core
+        sent_at = job.submitted_at or job.created_at or now
+        if job.id in core.seen_progress:
+            return now
+        return sent_at + core.pacing.next_delay_s(
+            elapsed_s=0.0, expected_s=core.render_times.expected_s(job), progress=None
+        )
+
+    def _respect_ratelimit(self, provider: str, hints: PollHints | None, now: float) -> None:
+        """Few requests left in the window: spread the rest until it resets."""
+        if hints is None or hints.ratelimit_remaining is None:
+            return
+        policy = self._core.policy
+        if hints.ratelimit_remaining > policy.low_remaining:
+            return
+        wait = policy.next_delay_s(
+            elapsed_s=0.0,
+            ratelimit_remaining=hints.ratelimit_remaining,
+            ratelimit_reset_s=hints.ratelimit_reset_s,
+        )
+        not_before = self._core.not_before
+        not_before[provider] = max(not_before.get(provider, 0.0), now + wait)
+
+    def _forget_schedule(self, job_id: int) -> None:
+        self._core.job_poll_at.pop(job_id, None)
+        self._core.seen_progress.pop(job_id, None)
+
+    def _apply_outcome(
+        self, group: list[Job], doomed: list[Job], outcome: PollOutcome, now: float
+    ) -> None:
+        """Apply one poll's findings: states, deletions of cancelled jobs, and lost jobs."""
+        by_remote = {j.remote_id: j for j in group}
+        for remote_id, video in outcome.videos.items():
+            if remote_id in by_remote:
+                self.apply_remote(by_remote[remote_id], video, now)
+        for job in doomed:
+            seen = outcome.videos.get(job.remote_id or "")
+            if (seen is not None and seen.is_finished) or job.remote_id in outcome.missing:
+                self._forget_schedule(job.id)
+                with contextlib.suppress(UserError):
+                    self._queue.delete_remote(job)
+        for remote_id in outcome.missing:
+            if remote_id in by_remote:
+                self.mark_lost(by_remote[remote_id], now)
+
+    def mark_lost(self, job: Job, now: float, *, deleted: bool = False) -> None:
+        """The provider no longer knows a job it accepted: say so; never resend by itself."""
+        caps = self._core.capabilities(job.provider)
+        if deleted:
+            why = "The provider deleted this job before it could be downloaded"
+        elif not caps.keeps_jobs:
+            why = (
+                "The provider no longer knows this job: it keeps jobs only in memory, so a "
+                "restart of the server lost it"
+            )
+        else:
+            why = (
+                "The provider no longer knows this job (it restarted, its copy expired, or it "
+                "was deleted elsewhere)"
+            )
+        self._forget(job.id)
+        self._forget_schedule(job.id)
+        self._core.repo.log_event("lost_by_provider", {"remote_id": job.remote_id}, job.id)
+        self._core.set(
+            job,
+            "lost by the provider",
+            status=JobStatus.FAILED,
+            error_class=ErrorClass.LOST,
+            error_message=(
+                f"{why}. Nothing more will arrive for it. Re-render it to try again "
+                "(a new render, charged again)."
+            ),
+            completed_at=now,
+        )
 
     def _schedule_poll(
         self,
@@ -137,6 +269,8 @@ class RemoteTracker:
             return
         if target in ACTIVE_REMOTE:
             self._observe_progress(job, video, target, now)
+        elif target is JobStatus.DELETED:
+            self.mark_lost(job, now, deleted=True)
         elif target is JobStatus.DOWNLOADING:
             self._completed(job, video, now)
         elif target in (JobStatus.FAILED, JobStatus.BLOCKED):
@@ -195,7 +329,12 @@ class RemoteTracker:
         source = core.source_job(job)
         total = video.seconds or job.seconds
         billed = billable_seconds(job.operation, total, source.seconds if source else None)
-        cost = actual_cost(core.registry.catalog(job.provider), job, billed)
+        render_s = _render_seconds(job, video, now)
+        if render_s is not None and job.operation.value == "create":
+            core.render_times.observe(job, render_s)
+        cost = actual_cost(
+            core.registry.catalog(job.provider), job, billed, render_seconds=render_s
+        )
         job = core.set(
             job,
             "rendered",
@@ -207,11 +346,14 @@ class RemoteTracker:
             error_message=None,
             completed_at=float(video.completed_at) if video.completed_at else now,
             expires_at=float(video.expires_at) if video.expires_at else None,
+            result_url=video.result_url,
         )
         self._stalls.pop(job.id, None)
+        self._forget_schedule(job.id)
         self._downloads.due_now(job, now)
 
     def _forget(self, job_id: int) -> None:
+        self._forget_schedule(job_id)
         self._stalls.pop(job_id, None)
         self._stall_reported.discard(job_id)
 
@@ -253,3 +395,13 @@ class RemoteTracker:
         if step.requests:
             self._core.note_connection(step.error)
         return step.requests
+
+
+def _render_seconds(job: Job, video: RemoteVideo, now: float) -> float | None:
+    """How long the provider took: its own clock when it gives both ends, else ours."""
+    if video.inference_time_s:
+        return video.inference_time_s
+    if video.completed_at and video.created_at and video.completed_at >= video.created_at:
+        return float(video.completed_at - video.created_at)
+    started = job.submitted_at
+    return now - started if started else None

@@ -36,10 +36,16 @@ from sora_studio.services.spend import billable_seconds
 from sora_studio.storage.repository import Repository
 
 DEFAULT_RATE_LIMIT_WAIT_S = 10.0
+CONNECT_RETRY_S = 10.0
+# ProviderError.code of a call that never reached the server (connection refused, no route):
+# nothing can have been created, so the job may be sent again without a second render.
+NOT_SENT = "connect_failed"
 CLAIMABLE = frozenset({JobStatus.QUEUED_LOCAL, JobStatus.RATE_LIMITED})
 
 
 class CreateClient(Protocol):
+    base_url: str | None
+
     def create(
         self, request: RenderRequest, *, reference_path: Path | None = None
     ) -> tuple[RemoteVideo, PollHints]: ...
@@ -63,7 +69,8 @@ def status_for_remote(video: RemoteVideo) -> JobStatus:
 def build_request(job: Job, *, parent: Job | None, characters: dict[str, str]) -> RenderRequest:
     """The wire request for ``job``.
 
-    Extensions store the stitched total; the API wants the new segment's length.
+    Extensions store the stitched total; the API wants the new segment's length. The job's
+    extra body fields (stored at intake, frame count included) travel as they are.
     """
     seconds = job.seconds
     if job.operation is Operation.EXTEND:
@@ -84,6 +91,7 @@ def build_request(job: Job, *, parent: Job | None, characters: dict[str, str]) -
             CharacterRef(remote_id=cid, name=characters.get(cid, "")) for cid in job.character_ids
         ),
         batch=job.use_batch,
+        extras=tuple(job.extras),
     )
 
 
@@ -118,6 +126,15 @@ class Submitter:
         except sqlite3.OperationalError:
             return None
 
+    def request_for(self, job: Job) -> RenderRequest:
+        """The wire request a claimed job sends."""
+        parent = self._store.get_job(job.parent_id) if job.parent_id is not None else None
+        names = {c.remote_id: c.name for c in self._store.list_characters(job.provider)}
+        return build_request(job, parent=parent, characters=names)
+
+    def client_for(self, provider: str) -> CreateClient:
+        return self._client_for(provider)
+
     def send(self, job: Job) -> SubmitOutcome | None:
         """Claim the job, call the provider, commit the remote id (or the error).
 
@@ -127,23 +144,30 @@ class Submitter:
         if claimed is None:
             return None
         job = claimed
-        parent = self._store.get_job(job.parent_id) if job.parent_id is not None else None
-        names = {c.remote_id: c.name for c in self._store.list_characters(job.provider)}
-        request = build_request(job, parent=parent, characters=names)
+        request = self.request_for(job)
         try:
             client = self._client_for(job.provider)
             video, hints = client.create(request)
         except ProviderError as exc:
-            return self._failed(job, exc)
+            return self.record_failure(job, exc)
+        return self.record_created(job, video, hints, base_url=client.base_url)
+
+    def record_created(
+        self, job: Job, video: RemoteVideo, hints: PollHints | None, *, base_url: str | None
+    ) -> SubmitOutcome:
+        """Commit the provider's id at once (with the address it belongs to)."""
         job = self._store.attach_remote_id(job.id, video.id)
         now = self._clock()
-        job = self._store.update_job(
-            job.id,
-            status=status_for_remote(video),
-            progress=video.progress,
-            last_progress_at=now,
-        )
+        changes: dict[str, object] = {"base_url": base_url}
+        if not video.is_finished:
+            changes.update(status=status_for_remote(video), progress=video.progress)
+            changes["last_progress_at"] = now
+        job = self._store.update_job(job.id, **changes)
         return SubmitOutcome(job=job, hints=hints)
+
+    def record_failure(self, job: Job, exc: ProviderError) -> SubmitOutcome:
+        """Commit what a failed create means: wait, confirm, or a final refusal."""
+        return self._failed(job, exc)
 
     def _failed(self, job: Job, exc: ProviderError) -> SubmitOutcome:
         if exc.error_class is ErrorClass.RATE_LIMITED:
@@ -158,6 +182,17 @@ class Submitter:
                 ),
             )
             return SubmitOutcome(job=job, rate_limited_for_s=wait)
+        if exc.error_class is ErrorClass.TRANSIENT and exc.code == NOT_SENT:
+            job = self._store.update_job(
+                job.id,
+                status=JobStatus.QUEUED_LOCAL,
+                error_class=ErrorClass.TRANSIENT,
+                error_message=(
+                    f"Could not reach the provider ({exc.message}); nothing was sent or charged. "
+                    "It is sent as soon as the provider answers."
+                ),
+            )
+            return SubmitOutcome(job=job, rate_limited_for_s=CONNECT_RETRY_S)
         if exc.error_class is ErrorClass.TRANSIENT:
             # The provider may have accepted it before the failure: confirm by listing first.
             job = self._store.update_job(

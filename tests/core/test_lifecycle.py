@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from sora_studio.core.lifecycle import (
     ALLOWED_TRANSITIONS,
     InvalidTransition,
+    JobPacing,
     PollPolicy,
     StallDetector,
     can_transition,
     ensure_transition,
+    is_known_remote_status,
     is_stalled,
     stalled_for_s,
     status_from_remote,
@@ -82,8 +84,10 @@ def test_illegal_moves_raise_with_both_names(current: JobStatus, target: JobStat
 
 
 def test_terminal_statuses_only_lead_to_deleted() -> None:
+    # One exception: a render whose download gave up is fetched again, not paid for again.
     for status in TERMINAL_STATUSES:
-        assert ALLOWED_TRANSITIONS[status] <= {S.DELETED}
+        allowed = {S.DELETED, S.DOWNLOADING} if status is S.FAILED else {S.DELETED}
+        assert ALLOWED_TRANSITIONS[status] <= allowed
 
 
 def test_every_status_is_reachable_from_draft() -> None:
@@ -114,9 +118,82 @@ def test_status_from_remote(remote: str, code: str | None, expected: JobStatus) 
     assert status_from_remote(remote, code) is expected
 
 
-def test_unknown_remote_status() -> None:
-    with pytest.raises(ValueError, match="queued, in_progress, completed or failed"):
-        status_from_remote("paused", None)
+@pytest.mark.parametrize("word", ["paused", "warming_up", "", "SCHEDULED"])
+def test_unknown_remote_status_counts_as_running(word: str) -> None:
+    # A server's own status word must never strand a job as if it had ended.
+    assert status_from_remote(word, None) is S.IN_PROGRESS
+    assert not is_known_remote_status(word)
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("pending", S.QUEUED),
+        ("processing", S.IN_PROGRESS),
+        ("succeeded", S.DOWNLOADING),
+        ("error", S.FAILED),
+        ("canceled", S.CANCELLED),
+        ("deleted", S.DELETED),
+        ("expired", S.EXPIRED),
+    ],
+)
+def test_other_servers_status_words(word: str, expected: JobStatus) -> None:
+    assert status_from_remote(word, None) is expected
+    assert is_known_remote_status(word)
+
+
+PACING = JobPacing()
+
+
+def test_first_poll_comes_early_to_learn_the_pace() -> None:
+    assert PACING.next_delay_s(elapsed_s=0, expected_s=20, progress=None) == 4.0
+    assert PACING.next_delay_s(elapsed_s=0, expected_s=2, progress=None) == 1.0
+    assert PACING.next_delay_s(elapsed_s=0, expected_s=600, progress=None) == 8.0
+
+
+def test_next_poll_aims_at_the_finish_the_progress_predicts() -> None:
+    # 25 % after 8 s: about 32 s in all, 24 s to go, but never more than half the time so far.
+    assert PACING.next_delay_s(elapsed_s=8, expected_s=60, progress=25) == pytest.approx(4.0)
+    assert PACING.next_delay_s(elapsed_s=20, expected_s=60, progress=80) == pytest.approx(5.0)
+    # No progress reported (0 then 100 servers): the expected time decides, patiently.
+    assert PACING.next_delay_s(elapsed_s=20, expected_s=30, progress=0) == pytest.approx(10.0)
+    assert PACING.next_delay_s(elapsed_s=5, expected_s=30, progress=0) == pytest.approx(2.5)
+
+
+def test_the_rate_between_two_readings_beats_the_average_since_submission() -> None:
+    # Queued for 10 s, then 10 % -> 50 % in 4 s: 6 s to go, though the average says 17.
+    reading = PACING.remaining_s(elapsed_s=14, expected_s=60, progress=50, previous=(10, 10))
+    assert reading == pytest.approx(5.0)
+    assert PACING.remaining_s(elapsed_s=14, expected_s=60, progress=50) == pytest.approx(14.0)
+
+
+def test_a_long_render_is_asked_about_a_bounded_number_of_times() -> None:
+    # A 300 s render with steady progress: the polls grow geometrically, then meet the end.
+    elapsed, polls, previous = 0.0, 0, None
+    elapsed += PACING.next_delay_s(elapsed_s=0, expected_s=300, progress=None)
+    while elapsed < 300:
+        progress = int(elapsed / 3)
+        delay = PACING.next_delay_s(
+            elapsed_s=elapsed, expected_s=300, progress=progress, previous=previous
+        )
+        previous = (elapsed, progress)
+        elapsed += delay
+        polls += 1
+    # Doubling-ish at first, then one every max_interval_s (30 s) until the end.
+    assert polls <= 13
+    assert elapsed - 300 < 30
+
+
+def test_late_jobs_are_polled_often_then_less_often() -> None:
+    assert PACING.next_delay_s(elapsed_s=31, expected_s=30, progress=0) == 2.0
+    assert PACING.next_delay_s(elapsed_s=60, expected_s=30, progress=0) == pytest.approx(9.9)
+    assert PACING.next_delay_s(elapsed_s=900, expected_s=30, progress=0) == 30.0
+
+
+def test_server_hint_is_a_floor_and_long_waits_are_capped() -> None:
+    assert PACING.next_delay_s(elapsed_s=31, expected_s=30, progress=0, server_hint_ms=5000) == 5
+    assert PACING.next_delay_s(elapsed_s=100, expected_s=3600, progress=0) == 30.0
+    assert PACING.next_delay_s(elapsed_s=float("nan"), expected_s=float("inf"), progress=None) > 0
 
 
 POLICY = PollPolicy()
