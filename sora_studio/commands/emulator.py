@@ -3,6 +3,11 @@
 Point any OpenAI SDK at the printed base URL (any non-empty API key works). Fault flags make it
 misbehave on purpose, so integrations can be tested against 429s, 5xx, failed and blocked jobs,
 cut and slow downloads; ``/_emulator/settings`` changes them while it runs.
+
+``--compat`` makes it answer the way another real /v1/videos server does (their deviations from
+the official contract, read from their source): litellm (a LiteLLM proxy), sglang (SGLang
+Diffusion), vllm-omni (vLLM-Omni) or dynamo (NVIDIA Dynamo). The default, openai, is the official
+contract.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sora_studio.core.errors import UserError
+from sora_studio.emulator.faults import COMPAT_MODES
 
 # flag -> (settings field, type, help)
 _FAULT_FLAGS: dict[str, tuple[str, type, str]] = {
@@ -40,6 +46,12 @@ _FAULT_FLAGS: dict[str, tuple[str, type, str]] = {
     "--poll-after-ms": ("poll_after_ms", int, "the openai-poll-after-ms hint on retrieve"),
     "--concurrency": ("concurrency", int, "renders at a time"),
     "--seed": ("seed", int, "make the random faults repeatable"),
+    "--file-ttl": ("file_ttl_s", float, "vllm-omni: delete finished files after S seconds"),
+    "--cancel-delay": (
+        "cancel_delay_s",
+        float,
+        "vllm-omni: cancelling a running job takes S seconds (over 2 gives 409)",
+    ),
 }
 
 
@@ -58,6 +70,26 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="where videos, characters, files and batches are kept "
         "(default: the emulator folder of the app's data directory)",
+    )
+    parser.add_argument(
+        "--compat",
+        choices=COMPAT_MODES,
+        default=None,
+        help="imitate this server's /v1/videos (default: openai, the official contract)",
+    )
+    parser.add_argument(
+        "--served-model",
+        dest="served_model",
+        metavar="NAME",
+        help="the model an sglang/vllm-omni/dynamo server loaded (comma-separated model names "
+        "for litellm)",
+    )
+    parser.add_argument(
+        "--media-url",
+        dest="media_url",
+        choices=("file", "http"),
+        default=None,
+        help="dynamo: answer file:// urls (default) or http urls served by the emulator",
     )
     for flag, (dest, kind, text) in _FAULT_FLAGS.items():
         parser.add_argument(flag, dest=dest, type=kind, default=None, help=text)
@@ -92,6 +124,9 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.render_in_processes is not None:
         changes["render_in_processes"] = args.render_in_processes
+    for name in ("compat", "served_model", "media_url"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
     if args.webhook_urls:
         if not args.webhook_secret:
             raise UserError("--webhook-url needs --webhook-secret whsec_... to sign deliveries")
@@ -113,7 +148,11 @@ def run(args: argparse.Namespace) -> int:
         base_url = server.start()
     except OSError as exc:
         raise UserError(f"{exc}; choose another --port") from exc
-    print(f"Emulator listening on {base_url} (data in {data_dir}); Ctrl+C stops it.", flush=True)
+    mode = "" if settings.compat == "openai" else f", imitating {settings.compat}"
+    print(
+        f"Emulator listening on {base_url} (data in {data_dir}{mode}); Ctrl+C stops it.",
+        flush=True,
+    )
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:

@@ -39,6 +39,17 @@ class EmulatorSettings:
     seed: int | None = None  # makes every random fault decision repeatable
     webhook_urls: list[str] = field(default_factory=list)
     webhook_secret: str | None = None  # "whsec_<base64>" signs deliveries (Standard Webhooks)
+    # Compatibility modes (``emulator.compat``): which real server to imitate, read at start.
+    compat: str = "openai"  # openai | litellm | sglang | vllm-omni | dynamo
+    served_model: str | None = None  # the one model an SGLang/vLLM-Omni/Dynamo server loaded
+    file_ttl_s: float = 0.0  # vllm-omni: the TTL sweeper deletes finished files (0 = off)
+    cancel_delay_s: float = 0.0  # vllm-omni: how long cancelling a running job takes
+    media_url: str = "file"  # dynamo: data[0].url as file:// (the media folder) or http (served)
+
+    def __post_init__(self) -> None:
+        # The mode picks the whole route table at start, so a bad name must fail here, not later.
+        for key in ("compat", "media_url", "served_model"):
+            _coerce(key, getattr(self, key), None, None)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,8 +70,24 @@ class EmulatorSettings:
         return list(checked)
 
 
+COMPAT_MODES = ("openai", "litellm", "sglang", "vllm-omni", "dynamo")
+MEDIA_URL_FORMS = ("file", "http")
+
+
 def _coerce(key: str, value: Any, current: Any, declared: Any) -> Any:
     text = str(declared)
+    if key == "compat":
+        if value not in COMPAT_MODES:
+            raise ValueError(f"compat must be one of {', '.join(COMPAT_MODES)}, got {value!r}")
+        return value
+    if key == "media_url":
+        if value not in MEDIA_URL_FORMS:
+            raise ValueError(f"media_url must be 'file' or 'http', got {value!r}")
+        return value
+    if key == "served_model":
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValueError("served_model must be a non-empty model name or null")
+        return value
     if key == "webhook_urls":
         if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
             raise ValueError("webhook_urls must be a list of URL strings")

@@ -69,6 +69,9 @@ class JobRunner:
         self._lock = threading.Lock()
         self.active = 0
         self.renders_started = 0
+        # Jobs withdrawn one by one (a compatibility mode's DELETE cancels a running render).
+        self._cancelled: set[str] = set()
+        self._rendering: set[str] = set()
         self._processes: list[RenderProcess] = []  # one per worker thread, for stats and tests
 
     def start(self) -> int:
@@ -101,6 +104,23 @@ class JobRunner:
 
     def submit(self, video_id: str) -> None:
         self._queue.put(video_id)
+
+    def cancel(self, video_id: str) -> None:
+        """Stop rendering ``video_id`` soon, without re-queueing it; safe from any thread.
+
+        The caller removes the job's record; a job still waiting in the queue is skipped because
+        its record is gone.
+        """
+        with self._lock:
+            self._cancelled.add(video_id)
+
+    def is_rendering(self, video_id: str) -> bool:
+        """True while a worker is rendering (or holding) ``video_id``."""
+        with self._lock:
+            return video_id in self._rendering
+
+    def _withdrawn(self, video_id: str) -> bool:
+        return self._stop.is_set() or video_id in self._cancelled
 
     @property
     def render_process_ids(self) -> list[int]:
@@ -147,16 +167,20 @@ class JobRunner:
             with self._lock:
                 self.active += 1
                 self.renders_started += 1
+                self._rendering.add(video_id)
             try:
                 self._run(video_id, process)
             except _Stopped:
-                self.state.update("videos", video_id, _requeue)
+                if video_id not in self._cancelled:
+                    self.state.update("videos", video_id, _requeue)
             except Exception as exc:  # one broken job must never kill a worker
                 log.exception("render of %s failed", video_id)
                 self._fail(video_id, "internal_error", f"The render failed: {exc}. Retry.")
             finally:
                 with self._lock:
                     self.active -= 1
+                    self._rendering.discard(video_id)
+                    self._cancelled.discard(video_id)
 
     def _run(self, video_id: str, process: RenderProcess | None) -> None:
         video = self.state.get("videos", video_id)
@@ -179,11 +203,11 @@ class JobRunner:
                 "Rewrite the prompt or try again."
             )
         if refusal is not None:
-            self._hold(started, show)
+            self._hold(video_id, started, show)
             self._fail(video_id, "moderation_blocked", refusal)
             return
         if self.faults.job_fails():
-            self._hold(started, show)
+            self._hold(video_id, started, show)
             self._fail(
                 video_id,
                 "internal_error",
@@ -192,7 +216,7 @@ class JobRunner:
             return
 
         rendered = self._render(video, show, process)
-        self._hold(started, show)
+        self._hold(video_id, started, show)
         expiry = int(self.faults.settings.expiry_seconds)
 
         def complete(obj: dict[str, Any]) -> None:
@@ -200,6 +224,7 @@ class JobRunner:
             obj.update(status="completed", progress=100, completed_at=done)
             obj["expires_at"] = done + expiry
             obj["_duration_s"] = rendered
+            obj["_finished"] = time.time()  # sub-second timing for servers reporting inference time
 
         finished = self.state.update("videos", video_id, complete)
         if finished is not None:
@@ -240,15 +265,16 @@ class JobRunner:
         def progress(value: float) -> None:
             show(value / 100.0 if value > 1.0 else value)
 
+        def should_cancel() -> bool:
+            return self._withdrawn(video_id)
+
         try:
             if process is not None:
                 files = process.render(
-                    spec, work_dir, progress=progress, should_cancel=self._stop.is_set
+                    spec, work_dir, progress=progress, should_cancel=should_cancel
                 )
             else:
-                files = render_video(
-                    spec, work_dir, progress=progress, should_cancel=self._stop.is_set
-                )
+                files = render_video(spec, work_dir, progress=progress, should_cancel=should_cancel)
         except RenderCancelled as exc:
             shutil.rmtree(work_dir, ignore_errors=True)
             raise _Stopped() from exc
@@ -262,19 +288,20 @@ class JobRunner:
         shutil.rmtree(work_dir, ignore_errors=True)
         return float(files.duration_s)
 
-    def _hold(self, started: float, show: Callable[[float], None]) -> None:
+    def _hold(self, video_id: str, started: float, show: Callable[[float], None]) -> None:
         """Keep the job running until ``min_job_seconds`` have passed, progress rising with time."""
         while time.monotonic() - started < float(self.faults.settings.min_job_seconds):
             show(1.0)
-            if self._stop.wait(0.05):
+            if self._stop.wait(0.05) or video_id in self._cancelled:
                 raise _Stopped()
-        if self._stop.is_set():
+        if self._withdrawn(video_id):
             raise _Stopped()
 
     def _fail(self, video_id: str, code: str, message: str) -> None:
         def failed(obj: dict[str, Any]) -> None:
             obj.update(status="failed", completed_at=now_s())
             obj["error"] = {"code": code, "message": message}
+            obj["_finished"] = time.time()
 
         finished = self.state.update("videos", video_id, failed)
         if finished is not None:

@@ -15,8 +15,10 @@ import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
+from starlette.responses import Response
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -76,15 +78,37 @@ def route_template(router: Router, scope: Scope) -> str:
 
 
 class EmulatorMiddleware:
-    """Pure ASGI middleware, so streamed downloads pass through untouched."""
+    """Pure ASGI middleware, so streamed downloads pass through untouched.
+
+    A compatibility mode (``emulator.compat``) passes ``shape_error`` so injected 401/429/5xx
+    answers come in its server's error shape, ``requires_key=False`` for servers that run
+    without API keys, ``openai_headers=False`` for servers that send no ``openai-*`` headers, and
+    ``inject_faults=False`` when it injects 429 bursts and 5xx itself (a proxy meets them
+    upstream, where it retries).
+    """
 
     def __init__(
-        self, app: ASGIApp, *, router: Router, faults: FaultInjector, stats: RequestStats
+        self,
+        app: ASGIApp,
+        *,
+        router: Router,
+        faults: FaultInjector,
+        stats: RequestStats,
+        shape_error: Callable[[ApiError], Response] | None = None,
+        requires_key: bool = True,
+        openai_headers: bool = True,
+        inject_faults: bool = True,
+        api_prefixes: tuple[str, ...] = ("/v1",),
     ) -> None:
         self.app = app
         self.router = router
         self.faults = faults
         self.stats = stats
+        self.shape_error = shape_error or ApiError.response
+        self.requires_key = requires_key
+        self.openai_headers = openai_headers
+        self.inject_faults = inject_faults
+        self.api_prefixes = api_prefixes  # the paths that need a key, count and get faults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,23 +116,26 @@ class EmulatorMiddleware:
             return
         started = time.perf_counter()
         path = str(scope["path"])
-        is_api = path.startswith("/v1/") or path == "/v1"
+        is_api = any(path == p or path.startswith(p + "/") for p in self.api_prefixes)
         settings = self.faults.settings
-        headers: list[tuple[bytes, bytes]] = [
-            (b"x-request-id", ("req_" + secrets.token_hex(16)).encode()),
-            (b"openai-version", OPENAI_VERSION.encode()),
-            (b"openai-organization", b"sora-studio-emulator"),
-        ]
+        headers: list[tuple[bytes, bytes]] = []
+        if self.openai_headers:
+            headers += [
+                (b"x-request-id", ("req_" + secrets.token_hex(16)).encode()),
+                (b"openai-version", OPENAI_VERSION.encode()),
+                (b"openai-organization", b"sora-studio-emulator"),
+            ]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 if not any(name == b"x-ratelimit-limit-requests" for name, _ in headers):
                     headers.extend(self._limit_headers())
                 elapsed = round((time.perf_counter() - started) * 1000)
+                timing = [(b"openai-processing-ms", str(elapsed).encode())]
                 message["headers"] = [
                     *message.get("headers", []),
                     *headers,
-                    (b"openai-processing-ms", str(elapsed).encode()),
+                    *(timing if self.openai_headers else []),
                 ]
                 if is_api:
                     self.stats.record_response(int(message["status"]))
@@ -123,7 +150,7 @@ class EmulatorMiddleware:
         if refusal is None and settings.latency_ms > 0:
             await asyncio.sleep(settings.latency_ms / 1000)
         if refusal is not None:
-            await refusal.response()(scope, receive, send_with_headers)
+            await self.shape_error(refusal)(scope, receive, send_with_headers)
             return
         await self.app(scope, receive, send_with_headers)
 
@@ -138,7 +165,7 @@ class EmulatorMiddleware:
         settings = self.faults.settings
         auth = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
         scheme, _, key = auth.partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
+        if self.requires_key and (scheme.lower() != "bearer" or not key.strip()):
             return ApiError(
                 401,
                 "You didn't provide an API key. Send it in an Authorization header as "
@@ -155,22 +182,28 @@ class EmulatorMiddleware:
                 f"Rate limit reached: {limit} requests per minute. Try again in {wait_ms} ms.",
                 wait_ms,
             )
-        if self.faults.burst_429():
-            wait_ms = int(settings.rate_limit_retry_after_ms)
-            return _rate_limited(
-                f"Rate limit reached (the emulator's simulated 429 burst). "
-                f"Try again in {wait_ms} ms.",
-                wait_ms,
-            )
-        if self.faults.server_error():
-            return ApiError(
-                500,
-                "The server had an error while processing your request (the emulator's "
-                "simulated error_rate). Retry the request.",
-                type="server_error",
-                code="internal_server_error",
-            )
+        if self.inject_faults:
+            return injected_fault(self.faults)
         return None
+
+
+def injected_fault(faults: FaultInjector) -> ApiError | None:
+    """The 429 burst or 5xx ``faults`` decide on for this request, if any."""
+    if faults.burst_429():
+        wait_ms = int(faults.settings.rate_limit_retry_after_ms)
+        return _rate_limited(
+            f"Rate limit reached (the emulator's simulated 429 burst). Try again in {wait_ms} ms.",
+            wait_ms,
+        )
+    if faults.server_error():
+        return ApiError(
+            500,
+            "The server had an error while processing your request (the emulator's "
+            "simulated error_rate). Retry the request.",
+            type="server_error",
+            code="internal_server_error",
+        )
+    return None
 
 
 def _rate_headers(limit: int, remaining: int, reset: float) -> list[tuple[bytes, bytes]]:

@@ -3,8 +3,11 @@
 loopback port from a background thread.
 
 ``Emulator`` composes the pieces (state, job runner, faults, webhooks, files, batches) without any
-HTTP; ``create_app`` puts routes in front of it. Long work (renders, batches, webhook deliveries)
-runs on its own threads so the event loop only parses requests and streams bytes.
+HTTP; ``create_app`` puts routes in front of it. With ``EmulatorSettings.compat`` set to another
+server (``emulator.compat``), that mode's routes and error shapes replace the ``/v1`` contract
+while the ``/_emulator`` admin routes, fault injection and the renderer stay the same. Long work
+(renders, batches, webhook deliveries) runs on its own threads so the event loop only parses
+requests and streams bytes.
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from sora_studio.core.capabilities import preset
+from sora_studio.core.catalog import Catalog, catalog_for_profile, default_catalog
 from sora_studio.emulator.batches import BatchManager
+from sora_studio.emulator.compat import CompatContext, CompatError, CompatMode, build_mode
 from sora_studio.emulator.errors import ApiError, bad_request
 from sora_studio.emulator.faults import EmulatorSettings, FaultInjector
 from sora_studio.emulator.files import FileStore
@@ -42,6 +48,7 @@ from sora_studio.emulator.webhooks import WebhookSender
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
+STARTED_AT = int(time.time())  # the "created" time of the models the emulator lists
 
 
 class DownloadCut(ConnectionAbortedError):
@@ -72,10 +79,23 @@ class Emulator:
             lambda: (list(self.settings.webhook_urls), self.settings.webhook_secret)
         )
         self.runner = JobRunner(self.state, self.faults, self._video_finished)
-        self.videos = VideoService(self.state, self.runner)
+        # The official contract serves the Sora models only; a compat mode stands in for other
+        # servers (Veo behind LiteLLM, Wan on SGLang) and renders whatever they would.
+        catalog = official_catalog() if self.settings.compat == "openai" else None
+        self.videos = VideoService(self.state, self.runner, catalog)
         self.files = FileStore(self.state)
         self.batches = BatchManager(self.state, self.files, self.videos, self.webhooks.emit)
         self.resumed = 0
+        # The imitated server is fixed for this run: its routes are built once, at start.
+        self.mode = self.settings.compat
+        self.compat: CompatMode | None = build_mode(self.settings)
+        self.context = CompatContext(self, self.stream_file)
+
+    def stream_file(
+        self, path: Path, media_type: str, headers: dict[str, str] | None = None
+    ) -> StreamingResponse:
+        """``path`` as a download, with the download faults applied."""
+        return _stream(path, media_type, self, headers)
 
     def _video_finished(self, video: dict[str, Any]) -> None:
         event = "video.completed" if video["status"] == "completed" else "video.failed"
@@ -84,15 +104,25 @@ class Emulator:
 
     def start(self) -> None:
         self.webhooks.start()
+        if self.compat is not None:
+            self.compat.start(self.context)  # before resuming: a memory-only server forgets
         self.resumed = self.runner.start()
         self.batches.start()
 
     def stop(self) -> None:
+        if self.compat is not None:
+            self.compat.stop()
         self.runner.stop()
         self.batches.stop()
         self.webhooks.stop()
 
     def update_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+        if changes.get("compat", self.mode) != self.mode:
+            raise bad_request(
+                f"The emulator runs in compat mode {self.mode!r}, chosen at start; restart it "
+                "with --compat to imitate another server.",
+                code="invalid_setting",
+            )
         try:
             self.settings.update(changes)
         except ValueError as exc:
@@ -111,8 +141,25 @@ class Emulator:
             render_processes=self.runner.render_process_ids,
             resumed_on_start=self.resumed,
             webhooks={"delivered": self.webhooks.delivered, "failed": self.webhooks.failed},
+            compat=self.compat.describe() if self.compat is not None else {"mode": self.mode},
         )
         return snapshot
+
+
+def official_catalog() -> Catalog:
+    """The models OpenAI's own Videos API served: what the default emulator accepts."""
+    return catalog_for_profile(default_catalog(), preset("emulator").models, (), {})
+
+
+def models_page(catalog: Catalog, created: int) -> dict[str, Any]:
+    """``GET /v1/models`` in OpenAI's shape: one entry per model the emulator renders."""
+    return {
+        "object": "list",
+        "data": [
+            {"id": name, "object": "model", "created": created, "owned_by": "system"}
+            for name in catalog.model_names()
+        ],
+    }
 
 
 def _json(data: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -122,6 +169,7 @@ def _json(data: dict[str, Any], headers: dict[str, str] | None = None) -> JSONRe
 def create_app(emulator: Emulator) -> Starlette:
     """The Starlette application serving ``emulator``."""
     videos, files, batches = emulator.videos, emulator.files, emulator.batches
+    compat = emulator.compat
 
     async def blocking(fn: Callable[..., dict[str, Any]], *args: Any) -> JSONResponse:
         return _json(await run_in_threadpool(fn, *args))
@@ -206,6 +254,9 @@ def create_app(emulator: Emulator) -> Starlette:
     async def cancel_batch(request: Request) -> Response:
         return _json(batches.cancel(request.path_params["batch_id"]))
 
+    async def list_models(request: Request) -> Response:
+        return _json(models_page(videos.catalog, STARTED_AT))
+
     async def get_settings(request: Request) -> Response:
         return _json(emulator.settings.to_dict())
 
@@ -221,10 +272,18 @@ def create_app(emulator: Emulator) -> Starlette:
 
     async def on_api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
+        if compat is not None and not request.url.path.startswith("/_emulator/"):
+            return compat.error_response(exc)
+        return exc.response()
+
+    async def on_compat_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, CompatError)
         return exc.response()
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
+        if compat is not None:
+            return compat.http_error(exc)
         if exc.status_code == 404:
             message = f"Unknown path {request.method} {request.url.path}."
         elif exc.status_code == 405:
@@ -233,7 +292,13 @@ def create_app(emulator: Emulator) -> Starlette:
             message = str(exc.detail)
         return ApiError(exc.status_code, message).response()
 
-    routes = [
+    admin = [
+        Route("/_emulator/settings", get_settings, methods=["GET"]),
+        Route("/_emulator/settings", post_settings, methods=["POST"]),
+        Route("/_emulator/stats", get_stats, methods=["GET"]),
+        Route("/_emulator/reset-stats", reset_stats, methods=["POST"]),
+    ]
+    contract = [
         # Literal paths come before /videos/{video_id} so "edits" is never read as an id.
         Route("/v1/videos", create_video, methods=["POST"]),
         Route("/v1/videos", list_videos, methods=["GET"]),
@@ -246,6 +311,7 @@ def create_app(emulator: Emulator) -> Starlette:
         Route("/v1/videos/{video_id}/content", video_content, methods=["GET"]),
         Route("/v1/videos/{video_id}/remix", remix_video, methods=["POST"]),
         Route("/v1/moderations", moderations, methods=["POST"]),
+        Route("/v1/models", list_models, methods=["GET"]),
         Route("/v1/files", upload_file, methods=["POST"]),
         Route("/v1/files", list_files, methods=["GET"]),
         Route("/v1/files/{file_id}", retrieve_file, methods=["GET"]),
@@ -255,25 +321,36 @@ def create_app(emulator: Emulator) -> Starlette:
         Route("/v1/batches", list_batches, methods=["GET"]),
         Route("/v1/batches/{batch_id}", retrieve_batch, methods=["GET"]),
         Route("/v1/batches/{batch_id}/cancel", cancel_batch, methods=["POST"]),
-        Route("/_emulator/settings", get_settings, methods=["GET"]),
-        Route("/_emulator/settings", post_settings, methods=["POST"]),
-        Route("/_emulator/stats", get_stats, methods=["GET"]),
-        Route("/_emulator/reset-stats", reset_stats, methods=["POST"]),
     ]
+    routes = contract if compat is None else compat.routes(emulator.context)
     app = Starlette(
-        routes=routes,
-        exception_handlers={ApiError: on_api_error, HTTPException: on_http_error},
+        routes=[*routes, *admin],
+        exception_handlers={
+            ApiError: on_api_error,
+            CompatError: on_compat_error,
+            HTTPException: on_http_error,
+        },
     )
     app.add_middleware(
         EmulatorMiddleware,
         router=app.router,
         faults=emulator.faults,
         stats=emulator.stats_recorder,
+        shape_error=compat.error_response if compat is not None else None,
+        requires_key=compat.requires_key if compat is not None else True,
+        openai_headers=compat.openai_headers if compat is not None else True,
+        inject_faults=compat.inject_faults if compat is not None else True,
+        api_prefixes=compat.api_prefixes if compat is not None else ("/v1",),
     )
     return app
 
 
-def _stream(path: Path, media_type: str, emulator: Emulator) -> StreamingResponse:
+def _stream(
+    path: Path,
+    media_type: str,
+    emulator: Emulator,
+    headers: dict[str, str] | None = None,
+) -> StreamingResponse:
     """Stream ``path``, throttled or cut off part-way when those faults are set."""
     size = path.stat().st_size
     settings = emulator.settings
@@ -296,7 +373,9 @@ def _stream(path: Path, media_type: str, emulator: Emulator) -> StreamingRespons
                 if bytes_per_s > 0:
                     await asyncio.sleep(len(data) / bytes_per_s)
 
-    return StreamingResponse(body(), media_type=media_type, headers={"content-length": str(size)})
+    return StreamingResponse(
+        body(), media_type=media_type, headers={**(headers or {}), "content-length": str(size)}
+    )
 
 
 class EmulatorServer:
@@ -308,10 +387,15 @@ class EmulatorServer:
         settings: EmulatorSettings | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        compat: str | None = None,
     ) -> None:
+        """``compat`` (e.g. ``"sglang"``) is a shortcut for ``settings.compat``."""
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port
+        if compat is not None:
+            settings = settings or EmulatorSettings()
+            settings.update({"compat": compat})
         self.emulator = Emulator(self.data_dir, settings)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
