@@ -11,6 +11,13 @@ and database as the desk, on the calling thread.
 
 The library folder is the one the desk uses: the ``library_folder`` setting (Settings > Library)
 when it is set, else ``paths.library`` (see :func:`library_root`).
+
+``--provider NAME`` (on the commands that send work) replaces the default provider for one
+command. A command that acts on one job (``args.job_id``: remix, edit, extend, promote, retry,
+delete) works on that job's own provider, where its video lives; ``--provider`` naming another
+one is refused rather than silently ignored. The emulator is started whenever the command's
+provider, its job's provider or a provider named by ``uses`` is the built-in emulator, so a
+command run while another provider is the default still reaches the emulator's jobs.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +35,7 @@ from typing import Any
 from sora_studio.api.provider import EMULATOR_PROFILE
 from sora_studio.commands._job_output import job_json
 from sora_studio.commands._repository import open_repository
+from sora_studio.core.errors import UserError
 from sora_studio.core.lifecycle import PollPolicy
 from sora_studio.core.models import Job, JobStatus
 from sora_studio.paths import AppPaths
@@ -39,6 +47,7 @@ from sora_studio.storage.repository import Repository
 __all__ = [
     "LIBRARY_SETTING",
     "CliContext",
+    "chosen_provider",
     "cli_context",
     "drive",
     "finished",
@@ -59,10 +68,12 @@ class CliContext:
     engine: JobEngine | None
     emulator: Any | None  # EmulatorServer when started in-process
     library: Path  # the library folder in use (see library_root)
+    provider_override: str | None = None  # --provider, checked against the known profiles
 
     @property
     def provider(self) -> str:
-        return self.registry.default_name()
+        """The provider new renders go to: ``--provider`` when given, else the default."""
+        return self.provider_override or self.registry.default_name()
 
     def require_engine(self) -> JobEngine:
         assert self.engine is not None, "this command was opened without an engine"
@@ -76,17 +87,60 @@ class CliContext:
         self.repo.close()
 
 
+def chosen_provider(registry: ProviderRegistry, name: str | None) -> str | None:
+    """``name`` when it is a known provider (None stays None); ``UserError`` saying what to do."""
+    if name is None:
+        return None
+    names = registry.names()
+    if name not in names:
+        raise UserError(
+            f"no provider named {name!r}; choose one of {', '.join(names)} "
+            "(see 'sora-studio providers list') or add it with 'sora-studio providers add'"
+        )
+    return name
+
+
+def _job_provider(repo: Repository, args: argparse.Namespace, override: str | None) -> set[str]:
+    """The provider of the job the command acts on (``args.job_id``), if it acts on one."""
+    job_id = getattr(args, "job_id", None)
+    if not isinstance(job_id, int):
+        return set()
+    job = repo.require_job(job_id)
+    if override is not None and override != job.provider:
+        # The engine derives every child from the job's own provider (the video lives there);
+        # sending elsewhere is not something --provider may do behind the person's back.
+        raise UserError(
+            f"job {job_id} was rendered on {job.provider!r}, and its remix, edit, extension, "
+            f"promotion or retry is made there too; leave out --provider {override}, or render "
+            f"anew there with 'sora-studio render --provider {override} ...'"
+        )
+    return {job.provider}
+
+
 @contextmanager
-def cli_context(args: argparse.Namespace, *, with_engine: bool = True) -> Iterator[CliContext]:
-    """Open the library; with ``with_engine`` also the provider (emulator if none) and engine."""
+def cli_context(
+    args: argparse.Namespace,
+    *,
+    with_engine: bool = True,
+    uses: Callable[[Repository], Iterable[str]] | None = None,
+) -> Iterator[CliContext]:
+    """Open the library; with ``with_engine`` also the provider (emulator if none) and engine.
+
+    ``uses`` names further providers the command will talk to (``sync``: those of every
+    unfinished job), so the built-in emulator is started when one of them is the emulator.
+    """
     paths, repo = open_repository(args)
     emulator = None
     try:
         registry = ProviderRegistry(repo, env=os.environ)
+        override = chosen_provider(registry, getattr(args, "provider", None))
         library = library_root(repo, paths.library)
         engine = None
         if with_engine:
-            if registry.default_name() == EMULATOR_PROFILE:
+            needed = {override or registry.default_name(), *_job_provider(repo, args, override)}
+            if uses is not None:
+                needed.update(uses(repo))
+            if EMULATOR_PROFILE in needed and registry.profile(EMULATOR_PROFILE).base_url is None:
                 from sora_studio.emulator.server import EmulatorServer
 
                 emulator = EmulatorServer(paths.emulator_data)
@@ -94,7 +148,7 @@ def cli_context(args: argparse.Namespace, *, with_engine: bool = True) -> Iterat
                 registry = ProviderRegistry(repo, env=os.environ, emulator_base_url=url)
             # The CLI waits on one person's jobs: poll a little more eagerly than the desk.
             engine = JobEngine(repo, registry, library, policy=PollPolicy(base_interval_s=1.0))
-        context = CliContext(paths, repo, registry, engine, emulator, library)
+        context = CliContext(paths, repo, registry, engine, emulator, library, override)
     except BaseException:
         if emulator is not None:
             emulator.stop()
@@ -107,6 +161,7 @@ def cli_context(args: argparse.Namespace, *, with_engine: bool = True) -> Iterat
 
 
 def is_tty() -> bool:
+    """Whether progress may be redrawn in place (stderr is a terminal)."""
     return sys.stderr.isatty()
 
 
@@ -141,4 +196,5 @@ def sent(job: Job) -> bool:
 
 
 def finished(job: Job) -> bool:
+    """The job reached a final state (ready, failed, blocked, cancelled, expired, deleted)."""
     return job.status.is_terminal
