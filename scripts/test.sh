@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+bash scripts/litellm_env.sh  # the real LiteLLM proxy that tests/providers run
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check sora_studio tests packaging
 .venv/bin/ruff format --check sora_studio tests packaging
