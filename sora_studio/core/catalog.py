@@ -100,6 +100,14 @@ class Catalog:
             return spec.durations
         return self.allowed_durations(long_durations_enabled)
 
+    def promotion_target(self, model: str) -> str | None:
+        """The model "promote" renders ``model``'s recipe on, as this catalog names it (the
+        server's wire name); None when there is none, or this provider does not serve it."""
+        spec = self.model(model)
+        if spec is None or not spec.promotes_to:
+            return None
+        return self.canonical_model(spec.promotes_to)
+
     def extension_for(self, model: str) -> ExtensionRules:
         spec = self.model(model)
         return spec.extension if spec is not None and spec.extension else self.extension

@@ -232,6 +232,7 @@ def model_from_dict(name: str, raw: Any) -> ModelSpec:
         extension=None if extension is None else extension_from_dict(extension, name),
         defaults=defaults,
         notes=tuple(str(n) for n in raw.get("notes", ())),
+        promotes_to=str(raw["promotes_to"]) if raw.get("promotes_to") else None,
     )
 
 
@@ -290,4 +291,6 @@ def model_to_dict(spec: ModelSpec) -> dict[str, Any]:
         out["defaults"] = dict(spec.defaults)
     if spec.notes:
         out["notes"] = list(spec.notes)
+    if spec.promotes_to:
+        out["promotes_to"] = spec.promotes_to
     return out

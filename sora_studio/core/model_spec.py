@@ -175,6 +175,7 @@ class ModelSpec:
     extension: ExtensionRules | None = None  # None: the catalog's extension rules
     defaults: dict[str, int | float] = field(default_factory=dict)  # server defaults, for hints
     notes: tuple[str, ...] = ()
+    promotes_to: str | None = None  # the better model "promote" renders the recipe on
 
     @property
     def price_kind(self) -> PriceKind:

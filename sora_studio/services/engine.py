@@ -229,8 +229,12 @@ class JobEngine:
         return self._operations.extend(job_id, prompt, seconds)
 
     def promote(self, job_id: int, size: str) -> Job:
-        """The same recipe on ``sora-2-pro`` at ``size`` (see :meth:`promotion_quote` first)."""
+        """The same recipe on the model's better sibling at ``size`` (quote it first)."""
         return self._operations.promote(job_id, size)
+
+    def promotion_model(self, job_id: int) -> str:
+        """The model a promotion of ``job_id`` renders on; ``UserError`` when there is none."""
+        return self._operations.promotion_model(self._core.repo.require_job(job_id))
 
     def promotion_quote(self, job_id: int, size: str) -> tuple[Decimal, Decimal]:
         """(what the job cost or will cost, what the pro render would cost), in cents."""

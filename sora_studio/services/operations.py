@@ -20,7 +20,7 @@ from sora_studio.services.intake import Intake
 from sora_studio.services.orders import RenderOrder
 from sora_studio.services.spend import order_estimate
 
-PRO_MODEL = "sora-2-pro"
+PRO_MODEL = "sora-2-pro"  # what a Sora 2 clip is promoted to (the catalog says for others)
 
 
 class Operations:
@@ -129,21 +129,37 @@ class Operations:
         )
         return self._intake.submit(order)[0]
 
+    def promotion_model(self, job: Job) -> str:
+        """The model ``job`` would be promoted to on its provider; ``UserError`` when none."""
+        catalog = self._core.registry.catalog(job.provider)
+        target = catalog.promotion_target(job.model)
+        if target is None:
+            spec = catalog.model(job.model)
+            label = spec.label if spec is not None else job.model
+            raise UserError(
+                f"{label} has no better model to promote to on the provider {job.provider!r}; "
+                "regenerate it, or render the prompt again with another model"
+            )
+        return target
+
     def promote(self, job_id: int, size: str) -> Job:
-        """The same recipe on ``sora-2-pro`` at ``size`` (see :meth:`promotion_quote` first)."""
+        """The same recipe on the model's better sibling (sora-2 -> sora-2-pro, Veo 3.1 Fast ->
+        Veo 3.1) at ``size`` (see :meth:`promotion_quote` first)."""
         job = self._core.repo.require_job(job_id)
         if job.operation is not Operation.CREATE:
             raise UserError(
                 f"job {job_id} is a {job.operation.value}; promote the original clip instead"
             )
-        return self._derive(job, LineageKind.PROMOTION, model=PRO_MODEL, size=size, batch=False)[0]
+        target = self.promotion_model(job)
+        return self._derive(job, LineageKind.PROMOTION, model=target, size=size, batch=False)[0]
 
     def promotion_quote(self, job_id: int, size: str) -> tuple[Decimal, Decimal]:
-        """(what the job cost or will cost, what the pro render would cost), in cents."""
+        """(what the job cost or will cost, what the promoted render would cost), in cents."""
         job = self._core.repo.require_job(job_id)
         catalog = self._core.registry.catalog(job.provider)
         current = job.cost_cents if job.cost_cents is not None else job.estimate_cents
-        pro = order_estimate(catalog, model=PRO_MODEL, size=size, seconds=job.seconds, batch=False)
+        target = self.promotion_model(job)
+        pro = order_estimate(catalog, model=target, size=size, seconds=job.seconds, batch=False)
         return current, pro
 
     def regenerate(self, job_id: int) -> Job:
