@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from sora_studio.commands._waiting import add_wait_options
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -13,31 +14,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="retry a failed, blocked, expired or cancelled job",
         description=(
             "Queue a new render with the same recipe (recorded as a retry of ID), or, when only "
-            "the download failed, download the files again."
+            "the download failed, download the files again (nothing is rendered or paid twice)."
         ),
     )
     parser.add_argument("job_id", metavar="ID", type=int, help="the job to retry")
-    parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    add_wait_options(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from sora_studio.commands._context import cli_context, drive, job_json, sent
+    from sora_studio.commands._context import cli_context
+    from sora_studio.commands._waiting import follow
 
     with cli_context(args) as ctx:
         engine = ctx.require_engine()
         job = engine.retry(args.job_id)
-        job = drive(engine, [job.id], sent, timeout_s=120.0)[0]
-        if args.json:
-            print(json.dumps(job_json(ctx.repo, job), indent=2))
-        elif job.id == args.job_id:
-            print(f"job {job.id}: downloading again ({job.status.value})")
+        if job.id == args.job_id:
+            print(f"job {job.id}: downloading again", file=sys.stderr)
         else:
-            print(f"job {job.id} queued as a retry of job {args.job_id} ({job.status.value})")
-        if job.status.is_terminal and job.error_class is not None:
-            print(
-                f"sora-studio: job {job.id} {job.error_class.value}: {job.error_message}",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
+            print(f"job {job.id} queued as a retry of job {args.job_id}", file=sys.stderr)
+        return follow(
+            engine, ctx.repo, [job.id], wait=args.wait, timeout_s=args.timeout, as_json=args.json
+        )

@@ -97,6 +97,7 @@ ERROR_LABELS = {
     ErrorClass.EXPIRED: "Expired",
     ErrorClass.DOWNLOAD_FAILED: "Download",
     ErrorClass.SUBMIT_UNCONFIRMED: "Unconfirmed",
+    ErrorClass.LOST: "Lost by provider",
     ErrorClass.STALLED: "Stalled",
     ErrorClass.BUDGET_EXCEEDED: "Budget",
     ErrorClass.INTERNAL: "Internal",
