@@ -158,9 +158,10 @@ class JobPacing:
     The first poll comes early (a share of the expected render time) to learn how fast the job
     moves. After that the next poll is timed for the estimated finish: from the rate between the
     last two progress readings, else the progress so far (linear), else the expected render
-    time for servers that report none (0 then 100). Estimates are often wrong (a queue before
-    the render starts, a busy GPU), so no wait is longer than ``patience_share`` of the time the
-    job has already run: a job found late is found late by a bounded share of its own length.
+    time for servers that report none (0 then 100). Only a measured rate is trusted all the
+    way; a guess (a queue before the render starts, a busy GPU, a catalog figure for someone
+    else's hardware) waits no longer than ``patience_share`` of the time the job has already
+    run, so a job found late is found late by a bounded share of its own length.
     Past its estimate a job is asked every ``near_interval_s``, growing with the lateness, up
     to ``max_interval_s``. Pure: the caller measures time.
     """
@@ -168,8 +169,8 @@ class JobPacing:
     first_poll_share: float = 0.2
     first_poll_min_s: float = 1.0
     first_poll_max_s: float = 8.0
-    near_interval_s: float = 2.0
-    patience_share: float = 0.5
+    near_interval_s: float = 3.0
+    patience_share: float = 0.75
     lateness_share: float = 0.33
     max_interval_s: float = 30.0
 
@@ -203,14 +204,22 @@ class JobPacing:
         previous: tuple[float, int] | None = None,
     ) -> float:
         """Seconds the render likely still needs (negative: it is late)."""
+        return self._estimate(elapsed_s, expected_s, progress, previous)[0]
+
+    @staticmethod
+    def _estimate(
+        elapsed_s: float, expected_s: float, progress: int, previous: tuple[float, int] | None
+    ) -> tuple[float, bool]:
+        """(seconds still needed, whether two progress readings measured the pace)."""
         if previous is not None and 0 < progress < 100:
             earlier_s, earlier_progress = previous
-            if progress > earlier_progress and elapsed_s > earlier_s:
+            # From a 0 reading the start of the work is unknown: not a measured pace.
+            if progress > earlier_progress > 0 and elapsed_s > earlier_s:
                 rate = (progress - earlier_progress) / (elapsed_s - earlier_s)
-                return (100 - progress) / rate
+                return (100 - progress) / rate, True
         if 0 < progress < 100 and elapsed_s > 0:
-            return elapsed_s * 100.0 / progress - elapsed_s
-        return max(expected_s, 0.0) - elapsed_s
+            return elapsed_s * 100.0 / progress - elapsed_s, False
+        return max(expected_s, 0.0) - elapsed_s, False
 
     def next_delay_s(
         self,
@@ -233,12 +242,12 @@ class JobPacing:
                 self.first_poll_max_s,
             )
         else:
-            remaining = self.remaining_s(
-                elapsed_s=elapsed, expected_s=expected, progress=progress, previous=previous
-            )
+            remaining, measured = self._estimate(elapsed, expected, progress, previous)
             if remaining > self.near_interval_s:
+                # A pace measured between two readings is trusted; a guess is not trusted
+                # further than a share of the time the job has already run.
                 patience = max(self.near_interval_s, elapsed * self.patience_share)
-                delay = min(remaining, patience)
+                delay = remaining if measured else min(remaining, patience)
             else:
                 late = max(-remaining, 0.0)
                 delay = max(self.near_interval_s, late * self.lateness_share)

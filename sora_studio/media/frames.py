@@ -125,8 +125,14 @@ def extract_frame(path: str | Path, time_s: float) -> Image.Image:
         return frame_to_image(chosen)
 
 
-def frames_at_times(path: str | Path, times_s: Sequence[float]) -> list[Image.Image]:
-    """Frames on screen at each of the ascending ``times_s``, in one sequential decode pass."""
+def frames_at_times(
+    path: str | Path, times_s: Sequence[float], *, size: tuple[int, int] | None = None
+) -> list[Image.Image]:
+    """Frames on screen at each of the ascending ``times_s``, in one sequential decode pass.
+
+    ``size`` scales each picked frame with swscale before it becomes a Pillow image, which is
+    several times cheaper than converting the full frame and resizing it afterwards.
+    """
     path = Path(path)
     wanted = list(times_s)
     found: list[Image.Image] = []
@@ -138,7 +144,7 @@ def frames_at_times(path: str | Path, times_s: Sequence[float]) -> list[Image.Im
             for frame in container.decode(stream):
                 t = frame.time or 0.0
                 while len(found) < len(wanted) and t > wanted[len(found)] + 1e-6:
-                    found.append(frame_to_image(previous or frame))
+                    found.append(frame_to_image(previous or frame, size))
                 if len(found) == len(wanted):
                     break
                 previous = frame
@@ -148,7 +154,7 @@ def frames_at_times(path: str | Path, times_s: Sequence[float]) -> list[Image.Im
         raise MediaError(f"video {path.name} has no decodable frames")
     while len(found) < len(wanted):  # times past the last frame show the last frame
         assert previous is not None
-        found.append(frame_to_image(previous))
+        found.append(frame_to_image(previous, size))
     return found
 
 
@@ -165,5 +171,9 @@ def make_spritesheet(
     """A JPEG spritesheet of ``grid * grid`` frames in the layout of ``core.spritesheet``."""
     info = probe_video(video_path)
     layout = layout_for_video(info.width, info.height, grid)
-    tiles = frames_at_times(video_path, sprite_times(layout, info.duration_s))
+    tiles = frames_at_times(
+        video_path,
+        sprite_times(layout, info.duration_s),
+        size=(layout.tile_width, layout.tile_height),
+    )
     return save_spritesheet(tiles, layout, Path(out_path))

@@ -30,6 +30,8 @@ log = logging.getLogger("sora_studio.services.engine")
 # Jobs asked about one by one in a single step, at most: the rest stay due for the next step,
 # so one step never holds the engine's thread for long.
 MAX_RETRIEVES_PER_TICK = 25
+# A job that has run this share of a finished sibling's render time is asked about soon.
+SIBLING_SHARE = 0.9
 
 
 class RemoteTracker:
@@ -351,6 +353,24 @@ class RemoteTracker:
         self._stalls.pop(job.id, None)
         self._forget_schedule(job.id)
         self._downloads.due_now(job, now)
+        if render_s is not None:
+            self._nudge_siblings(job, render_s, now)
+
+    def _nudge_siblings(self, done: Job, render_s: float, now: float) -> None:
+        """Ask soon about jobs likely done by now: sent to the same provider and model about as
+        long ago as ``done`` took to render. Takes and variants sent together finish together,
+        so one finishing says more about the others than any estimate."""
+        core = self._core
+        if not core.polls_by_id(done.provider):
+            return
+        soon = now + core.pacing.near_interval_s / 2
+        for job in core.repo.jobs_in_status(*ACTIVE_REMOTE):
+            if job.provider != done.provider or job.model != done.model or job.id == done.id:
+                continue
+            due = core.job_poll_at.get(job.id)
+            elapsed = now - (job.submitted_at or job.created_at)
+            if due is not None and due > soon and elapsed >= SIBLING_SHARE * render_s:
+                core.job_poll_at[job.id] = soon
 
     def _forget(self, job_id: int) -> None:
         self._forget_schedule(job_id)

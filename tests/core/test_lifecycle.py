@@ -152,19 +152,26 @@ def test_first_poll_comes_early_to_learn_the_pace() -> None:
 
 
 def test_next_poll_aims_at_the_finish_the_progress_predicts() -> None:
-    # 25 % after 8 s: about 32 s in all, 24 s to go, but never more than half the time so far.
-    assert PACING.next_delay_s(elapsed_s=8, expected_s=60, progress=25) == pytest.approx(4.0)
+    # 25 % after 8 s: about 32 s in all, 24 s to go, but a guess is trusted no further than
+    # three quarters of the time so far.
+    assert PACING.next_delay_s(elapsed_s=8, expected_s=60, progress=25) == pytest.approx(6.0)
     assert PACING.next_delay_s(elapsed_s=20, expected_s=60, progress=80) == pytest.approx(5.0)
     # No progress reported (0 then 100 servers): the expected time decides, patiently.
     assert PACING.next_delay_s(elapsed_s=20, expected_s=30, progress=0) == pytest.approx(10.0)
-    assert PACING.next_delay_s(elapsed_s=5, expected_s=30, progress=0) == pytest.approx(2.5)
+    assert PACING.next_delay_s(elapsed_s=5, expected_s=30, progress=0) == pytest.approx(3.75)
+    # A pace measured between two readings is trusted all the way (up to the cap).
+    measured = PACING.next_delay_s(elapsed_s=20, expected_s=60, progress=40, previous=(10, 20))
+    assert measured == pytest.approx(30.0)
 
 
 def test_the_rate_between_two_readings_beats_the_average_since_submission() -> None:
-    # Queued for 10 s, then 10 % -> 50 % in 4 s: 6 s to go, though the average says 17.
+    # Queued for 10 s, then 10 % -> 50 % in 4 s: 5 s to go, though the average says 14.
     reading = PACING.remaining_s(elapsed_s=14, expected_s=60, progress=50, previous=(10, 10))
     assert reading == pytest.approx(5.0)
     assert PACING.remaining_s(elapsed_s=14, expected_s=60, progress=50) == pytest.approx(14.0)
+    # From a 0 reading the work may have started at any moment since: no measured pace.
+    unsure = PACING.remaining_s(elapsed_s=14, expected_s=60, progress=50, previous=(10, 0))
+    assert unsure == pytest.approx(14.0)
 
 
 def test_a_long_render_is_asked_about_a_bounded_number_of_times() -> None:
@@ -185,7 +192,7 @@ def test_a_long_render_is_asked_about_a_bounded_number_of_times() -> None:
 
 
 def test_late_jobs_are_polled_often_then_less_often() -> None:
-    assert PACING.next_delay_s(elapsed_s=31, expected_s=30, progress=0) == 2.0
+    assert PACING.next_delay_s(elapsed_s=31, expected_s=30, progress=0) == 3.0
     assert PACING.next_delay_s(elapsed_s=60, expected_s=30, progress=0) == pytest.approx(9.9)
     assert PACING.next_delay_s(elapsed_s=900, expected_s=30, progress=0) == 30.0
 
