@@ -51,6 +51,7 @@ from sora_studio.ui.queue.model import QueueModel
 from sora_studio.ui.queue.thumbnails import ThumbnailCache
 from sora_studio.ui.queue_panel import QueuePanel
 from sora_studio.ui.settings.profiles import (
+    ProfileBook,
     default_profile_name,
     profile_named,
     theme_mode,
@@ -239,7 +240,12 @@ class Desk(QObject):
             spend_source=self.spend,
         )
         self.window.settings_requested.connect(self.open_settings)
-        self.operations = OperationFlow(self.reader, self._catalog_for, self.window)
+        # Each clip's provider profile, read on the GUI thread without the SDK: what the clip
+        # actions and the operation flow refuse (a provider without remix, a model without...).
+        self.profiles = ProfileBook(self.reader, options.env, lambda: self.emulator_url or None)
+        self.operations = OperationFlow(
+            self.reader, self._catalog_for, self.window, profile_for=self.profiles.profile
+        )
         self.operations.message.connect(lambda text: self.window.status.showMessage(text, 6000))
         self.library = LibraryActions(
             self.open_repository, self.library_root, self.window.status, self.window
@@ -278,9 +284,8 @@ class Desk(QObject):
         return Repository(open_db(self.paths.database))
 
     def _catalog_for(self, provider: str) -> Any:
-        """The catalog a clip's provider sells from (the active one for imported clips)."""
-        profile = profile_named(self.reader, self.options.env, provider, self.emulator_url or None)
-        return profile.catalog()
+        """The catalog a clip's provider sells from (the shipped one for imported clips)."""
+        return self.profiles.catalog(provider)
 
     def _on_clips_imported(self, job_ids: list[int]) -> None:
         feed = getattr(self.window.review_widget, "on_jobs_updated", None)
@@ -299,6 +304,10 @@ class Desk(QObject):
     def reload_settings(self) -> None:
         """Apply changed settings: theme, provider choices, budget."""
         self.theme.set_mode(theme_mode(self.reader))
+        self.profiles.clear()
+        actions_bar = getattr(self.window.review_widget, "actions_bar", None)
+        if actions_bar is not None:
+            actions_bar.refresh()
         self.provider_name = default_profile_name(self.reader, self.options.env)
         profile = profile_named(
             self.reader, self.options.env, self.provider_name, self.emulator_url or None
@@ -508,6 +517,8 @@ def attach_review(desk: Desk) -> QWidget | None:
     desk.window.set_review_widget(panel)
     panel.status_message.connect(lambda text: desk.window.status.showMessage(text, 8000))
     panel.action_requested.connect(desk.on_review_action)
+    panel.actions_bar.set_profiles(desk.profiles)
+    panel.actions_bar.refused.connect(panel.status_message)
     panel.note_action_requested.connect(desk.on_note_action)
     desk.operations.declined.connect(desk._forget_note)
     return panel

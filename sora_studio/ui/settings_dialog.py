@@ -34,6 +34,8 @@ from sora_studio.core.pricing import format_cents
 from sora_studio.services.library import LIBRARY_SETTING, library_root
 from sora_studio.services.spend import BUDGET_SETTING
 from sora_studio.ui.prompt.background import BackgroundCalls
+from sora_studio.ui.settings.probe_panel import CHANNEL as CONNECTION_CHANNEL
+from sora_studio.ui.settings.probe_panel import ConnectionTest, probe_connection
 from sora_studio.ui.settings.profiles import (
     DEFAULT_PROVIDER_SETTING,
     THEME_SETTING,
@@ -42,12 +44,7 @@ from sora_studio.ui.settings.profiles import (
     default_profile_name,
     theme_mode,
 )
-from sora_studio.ui.settings.provider_page import (
-    ConnectionTest,
-    KeyStore,
-    ProviderPage,
-    test_connection,
-)
+from sora_studio.ui.settings.provider_page import KeyStore, ProviderPage
 
 THEMES = (("system", "Follow the system"), ("dark", "Dark"), ("light", "Light"))
 
@@ -91,12 +88,13 @@ class SettingsDialog(QDialog):
         library_default: Path,
         emulator_base_url: str | None = None,
         key_store: KeyStore = store_api_key,
-        connection_test: ConnectionTest = test_connection,
+        connection_test: ConnectionTest = probe_connection,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.setMinimumSize(760, 540)
+        self.setMinimumSize(820, 600)
+        self.resize(1040, 820)  # the Providers page shows capabilities and a probe report
         self.store = store
         self.background = BackgroundCalls(self)
         saved = {record.name for record in store.list_providers()}
@@ -197,6 +195,6 @@ class SettingsDialog(QDialog):
         return "no cap" if cap is None else format_cents(cap)
 
     def done(self, result: int) -> None:
-        self.background.cancel("connection-test")
+        self.background.cancel(CONNECTION_CHANNEL)
         self.background.wait(5000)
         super().done(result)

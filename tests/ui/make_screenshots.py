@@ -1,10 +1,15 @@
 """Screenshots of the desk for people to judge: empty, a busy queue, a builder full of problems,
-a builder with policy warnings only, and a builder with an open model (Wan) and its Advanced group.
+a builder with policy warnings only, a builder with an open model (Wan) and its Advanced group,
+and real providers (``provider_screenshots.py``): Settings › Providers after Test connection on
+a real LiteLLM proxy, an SGLang profile with overridden capabilities, and clip actions disabled
+where the provider or model cannot do them.
 
-Run with ``QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/make_screenshots.py [OUT_DIR]``
-(default ``screenshots/``, which git ignores). It drives the real desk against the built-in
-emulator with a few injected failures, so every state in the pictures is one the engine really
-reached. Not a test: pytest does not collect it.
+Run with ``QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui/make_screenshots.py [OUT_DIR]
+[NAME ...]`` (default ``screenshots/``, which git ignores; NAMEs pick some of the functions
+below, e.g. ``providers_litellm providers_sglang``). It drives the real desk against the
+built-in emulator with a few injected failures (and a LiteLLM proxy from ``.venv-litellm``), so
+every state in the pictures is one the engine really reached. Not a test: pytest does not
+collect it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The provider shots reuse tests/providers/litellm_proxy.py: import it as the tests do.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ.pop("OPENAI_BASE_URL", None)
 
@@ -218,14 +225,28 @@ def builder_other_model(app: QApplication, out: Path) -> None:
 
 
 def main() -> int:
+    from tests.ui.provider_screenshots import providers_litellm, providers_sglang
+
+    shots = (
+        empty_window,
+        busy_queue,
+        builder_problems,
+        builder_warning,
+        builder_other_model,
+        providers_litellm,
+        providers_sglang,
+    )
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
+    wanted = set(sys.argv[2:])
+    unknown = wanted - {shot.__name__ for shot in shots}
+    if unknown:
+        print(f"unknown screenshots {sorted(unknown)}; choose from {[s.__name__ for s in shots]}")
+        return 2
     app = QApplication([sys.argv[0]])
-    empty_window(app, out)
-    busy_queue(app, out)
-    builder_problems(app, out)
-    builder_warning(app, out)
-    builder_other_model(app, out)
+    for shot in shots:
+        if not wanted or shot.__name__ in wanted:
+            shot(app, out)
     QTimer.singleShot(0, app.quit)
     app.exec()
     return 0

@@ -78,7 +78,7 @@ def test_extend_is_refused_after_six_extensions(qtbot, jobs) -> None:
 def test_promote_shows_the_price_difference_per_size(qtbot, jobs) -> None:
     job = jobs.make(5, JobStatus.READY, seconds=12, estimate_cents=Decimal(120))
     line = promotion_line(job, default_catalog(), "1280x720")
-    assert line == "Promote to sora-2-pro 1280x720: $1.20 -> $3.60 (+$2.40)"
+    assert line == "Promote to Sora 2 Pro at 1280x720: $1.20 -> $3.60 (+$2.40)"
     dialog = PromoteDialog(job, default_catalog())
     qtbot.addWidget(dialog)
     assert dialog.size == "1280x720"
@@ -86,7 +86,7 @@ def test_promote_shows_the_price_difference_per_size(qtbot, jobs) -> None:
     sizes = [dialog.size_combo.itemData(i) for i in range(dialog.size_combo.count())]
     assert sizes == list(default_catalog().sizes_for("sora-2-pro")) and len(sizes) > 2
     dialog.size_combo.setCurrentIndex(sizes.index(sizes[-1]))
-    assert dialog.price_label.text().startswith(f"Promote to sora-2-pro {sizes[-1]}: $1.20 -> ")
+    assert dialog.price_label.text().startswith(f"Promote to Sora 2 Pro at {sizes[-1]}: $1.20 -> ")
     assert dialog.request() == OperationRequest("promote", 5, size=sizes[-1])
 
 
@@ -154,4 +154,6 @@ def test_flow_turns_an_accepted_dialog_into_the_worker_signal(qtbot, jobs) -> No
     reader.items[3] = jobs.make(3, JobStatus.READY, model="sora-2-pro")
     with qtbot.waitSignal(flow.message) as message:
         assert not flow.on_action("promote", 3)
-    assert message.args[0] == "Clip #3 is already a sora-2-pro render."
+    assert message.args[0] == (
+        "Clip #3 is already a Sora 2 Pro render: there is nothing better to promote it to."
+    )

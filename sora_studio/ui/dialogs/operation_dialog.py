@@ -1,8 +1,9 @@
 """Dialogs for operations on a clip: edit, remix, extend, promote, regenerate and delete.
 
 GUI thread only. Each dialog shows what will happen and what it costs before anything is spent,
-and offers only choices the catalog allows (an extension's segment lengths past the 120 s or
-6-extension limit are listed but disabled, with the reason). ``request()`` turns the person's
+and offers only choices the catalog allows (an extension's segment lengths come from the clip's
+model, and those past its length or extension limit are listed but disabled, with the reason;
+a promotion offers the sizes of the model it renders on). ``request()`` turns the person's
 answer into an :class:`OperationRequest`; sending it to the engine is the caller's business.
 """
 
@@ -26,17 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sora_studio.core.catalog import Catalog
+from sora_studio.core.catalog import Catalog, PriceKind
 from sora_studio.core.models import Job
-from sora_studio.core.pricing import cost_cents, format_cents
+from sora_studio.core.pricing import cost_cents, format_cents, price_summary
+from sora_studio.ui.dialogs.clip_checks import promotion_target
 
-PRO_MODEL = "sora-2-pro"
 PROMPT_KINDS = ("edit", "remix", "extend")
 _TITLES = {
     "edit": "Edit clip",
     "remix": "Remix clip",
     "extend": "Extend clip",
-    "promote": "Promote to Sora 2 Pro",
     "regenerate": "Regenerate clip",
     "delete": "Delete clip",
 }
@@ -55,7 +55,7 @@ class OperationRequest:
     job_id: int
     prompt: str = ""
     seconds: int = 0  # extend: the new segment's length
-    size: str = ""  # promote: the pro size
+    size: str = ""  # promote: the size on the better model
     remote: bool = False  # delete: also at the provider
     note_id: int | None = None
 
@@ -66,17 +66,23 @@ def job_cents(job: Job) -> Decimal:
 
 
 def promotion_line(job: Job, catalog: Catalog, size: str) -> str:
-    """``"Promote to sora-2-pro 1280x720: $1.20 -> $3.60 (+$2.40)"``."""
+    """``"Promote to Sora 2 Pro at 1280x720: $1.20 -> $3.60 (+$2.40)"``."""
+    target = promotion_target(job, catalog)
+    if target is None:
+        return f"{job.model} has no better model to promote to on this provider."
     current = job_cents(job)
+    spec = catalog.model(target.model)
+    if spec is not None and spec.price_kind is PriceKind.NONE:
+        return f"Promote to {target.label} at {size}: {price_summary(spec)} on this provider."
     try:
-        pro = cost_cents(catalog, PRO_MODEL, size, job.seconds)
+        better = cost_cents(catalog, target.model, size, job.seconds)
     except (KeyError, ValueError):
-        return f"{PRO_MODEL} is not sold at {size} by this provider."
-    difference = pro - current
+        return f"{target.label} is not sold at {size} by this provider."
+    difference = better - current
     sign = "+" if difference >= 0 else "-"
     return (
-        f"Promote to {PRO_MODEL} {size}: {format_cents(current)} -> {format_cents(pro)} "
-        f"({sign}{format_cents(abs(difference))})"
+        f"Promote to {target.label} at {size}: {format_cents(current)} -> "
+        f"{format_cents(better)} ({sign}{format_cents(abs(difference))})"
     )
 
 
@@ -243,22 +249,25 @@ class PromptOperationDialog(QDialog):
 
 
 class PromoteDialog(QDialog):
-    """Promote to pro: the pro sizes, and the price before and after for the chosen one."""
+    """Promote to the better model (Sora 2 Pro, Veo 3.1, ...): its sizes, and the price before
+    and after for the chosen one."""
 
     def __init__(self, job: Job, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.job = job
         self.catalog = catalog
-        self.setWindowTitle(f"{_TITLES['promote']}: #{job.id}")
+        self.target = promotion_target(job, catalog)
+        label = self.target.label if self.target else "a better model"
+        self.setWindowTitle(f"Promote to {label}: #{job.id}")
         self.setMinimumWidth(460)
         intro = QLabel(
-            f"Render the same recipe again on {PRO_MODEL} ({job.seconds} s). The original "
-            "stays; the pro render is stacked as a new version.",
+            f"Render the same recipe again on {label} ({job.seconds} s). The original "
+            "stays; the new render is stacked as a new version.",
             self,
         )
         intro.setWordWrap(True)
         self.size_combo = QComboBox(self)
-        sizes = catalog.sizes_for(PRO_MODEL)
+        sizes = catalog.sizes_for(self.target.model) if self.target else ()
         for size in sizes:
             self.size_combo.addItem(size, size)
         if job.size in sizes:
@@ -289,7 +298,8 @@ class PromoteDialog(QDialog):
 
     def _update(self) -> None:
         if not self.size:
-            self.price_label.setText(f"This provider's catalog does not sell {PRO_MODEL}.")
+            label = self.target.label if self.target else "a better model"
+            self.price_label.setText(f"This provider's catalog does not sell {label}.")
             self.ok_button.setEnabled(False)
             return
         self.price_label.setText(promotion_line(self.job, self.catalog, self.size))

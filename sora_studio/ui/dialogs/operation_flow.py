@@ -5,8 +5,10 @@ GUI thread. The review panel asks for ``edit``/``extend``/``remix``/``promote``/
 clip through the GUI's read-only repository, opens the matching dialog from
 :mod:`~sora_studio.ui.dialogs.operation_dialog`, and on OK emits the signal that the composition
 root connects to the PollWorker's slot of the same name (queued, since the worker lives on its
-own thread). ``ask`` runs a dialog and says whether it was accepted; tests pass one that fills
-the dialog in and accepts it.
+own thread). Before any dialog it asks :func:`~sora_studio.ui.dialogs.clip_checks.clip_refusal`
+whether the clip's provider and model can do it at all, and says why not in ``message`` (the
+status bar) instead. ``ask`` runs a dialog and says whether it was accepted; tests pass one that
+fills the dialog in and accepts it.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
+from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.catalog import Catalog
 from sora_studio.core.models import Job, Operation
+from sora_studio.ui.dialogs.clip_checks import clip_refusal
 from sora_studio.ui.dialogs.operation_dialog import (
-    PRO_MODEL,
     ConfirmDialog,
     OperationRequest,
     PromoteDialog,
@@ -32,23 +35,10 @@ _SENT = {
     "edit": "Edit of #{id} queued",
     "remix": "Remix of #{id} queued",
     "extend": "Extension of #{id} queued",
-    "promote": "Pro render of #{id} queued",
+    "promote": "Promotion of #{id} queued",
     "regenerate": "New take of #{id} queued",
     "delete": "Deleting #{id}…",
 }
-
-
-def refusal(kind: str, job: Job) -> str:
-    """Why ``kind`` cannot be done to ``job`` before any dialog ("" when it can)."""
-    if kind == "promote":
-        if job.model == PRO_MODEL:
-            return f"Clip #{job.id} is already a {PRO_MODEL} render."
-        if job.operation is not Operation.CREATE:
-            return (
-                f"Clip #{job.id} is a {job.operation.value}; promote the original clip "
-                "(its first version) instead."
-            )
-    return ""
 
 
 class JobReader(Protocol):
@@ -89,10 +79,12 @@ class OperationFlow(QObject):
         parent_widget: QWidget,
         *,
         ask: Callable[[QDialog], bool] = _exec,
+        profile_for: Callable[[str], ProviderProfile | None] | None = None,
     ) -> None:
         super().__init__(parent_widget)
         self._reader = reader
         self._catalog_for = catalog_for
+        self._profile_for = profile_for
         self._parent = parent_widget
         self.ask = ask
 
@@ -128,7 +120,8 @@ class OperationFlow(QObject):
             self.message.emit(f"Clip #{job_id} no longer exists.")
             self.declined.emit(kind, job_id, -1 if note_id is None else note_id)
             return False
-        why = refusal(kind, job)
+        profile = self._profile_for(job.provider) if self._profile_for else None
+        why = clip_refusal(kind, job, profile, self._catalog_for(job.provider))
         if why:
             self.message.emit(why)
             self.declined.emit(kind, job_id, -1 if note_id is None else note_id)

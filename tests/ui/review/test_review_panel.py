@@ -117,7 +117,7 @@ def test_action_keys_and_buttons_emit_requests(qtbot, panel, library) -> None:  
         ("delete", job_id),
     ]
     # Promote shows the price difference: 4 s of pro 720p ($1.20) minus what it cost ($0.40).
-    assert panel.actions_bar.buttons["promote"].text() == "Promote (P) +$0.80"
+    assert panel.actions_bar.buttons["promote"].text() == "Promote to Sora 2 Pro (P) +$0.80"
     assert panel.actions_bar.copy_prompt()
     from PySide6.QtGui import QGuiApplication
 
