@@ -226,14 +226,35 @@ def schema_version(db: Database) -> int:
 def migrate(db: Database) -> int:
     """Run every migration the database lacks, each in its own transaction; returns the version.
 
+    Two processes may open a new library at the same moment (the desk and a CLI command, or a
+    command and a test watching it). Each step therefore takes the write lock first
+    (``BEGIN IMMEDIATE``, waiting up to the busy timeout) and reads the version again under it,
+    so a step another process has just run is skipped instead of failing half-way. A library
+    that is up to date is not locked at all.
+
     The caller (``db.open_db``) has already refused a database newer than ``SCHEMA_VERSION``.
     """
-    current = schema_version(db)
-    if current > SCHEMA_VERSION:
-        raise RuntimeError(f"schema version {current} is newer than {SCHEMA_VERSION}")
-    for index in range(current, SCHEMA_VERSION):
-        with db.atomic():
-            MIGRATIONS[index](db)
+    while True:
+        # Up to date already (the usual case): no lock, so opening a reader never waits for a
+        # writer that holds a transaction open.
+        current = schema_version(db)
+        if current > SCHEMA_VERSION:
+            raise RuntimeError(f"schema version {current} is newer than {SCHEMA_VERSION}")
+        if current == SCHEMA_VERSION:
+            return SCHEMA_VERSION
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = schema_version(db)
+            if current > SCHEMA_VERSION:
+                raise RuntimeError(f"schema version {current} is newer than {SCHEMA_VERSION}")
+            if current == SCHEMA_VERSION:
+                db.conn.execute("COMMIT")
+                return SCHEMA_VERSION
+            MIGRATIONS[current](db)
             # PRAGMA user_version is transactional: it commits or rolls back with the step.
-            db.conn.execute(f"PRAGMA user_version = {index + 1}")
-    return SCHEMA_VERSION
+            db.conn.execute(f"PRAGMA user_version = {current + 1}")
+            db.conn.execute("COMMIT")
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise

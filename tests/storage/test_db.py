@@ -252,3 +252,28 @@ def test_a_folder_that_cannot_be_created_is_reported(tmp_path: Path) -> None:
         open_db(blocker / "studio.sqlite3")
     assert isinstance(caught.value, UserError)
     assert "writable" in str(caught.value)
+
+
+def test_many_openers_of_a_new_library_at_once_all_succeed(tmp_path: Path) -> None:
+    """The desk and a command (or a test watching one) may create the library together: each
+    migration step runs once, under the write lock, and every opener gets the same schema."""
+    import threading
+
+    path = tmp_path / "race" / "studio.sqlite3"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            open_db(path).close()
+        except BaseException as exc:  # collected and reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert read_schema_version(path) == SCHEMA_VERSION
