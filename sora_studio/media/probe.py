@@ -54,6 +54,11 @@ def probe_video(path: str | Path) -> VideoInfo:
                 raise MediaError(f"not a video file: {path} is a still image ({fmt})")
             stream = container.streams.video[0]
             ctx = stream.codec_context
+            if ctx is None:  # a cut-off file: the stream is declared but its codec is not
+                raise MediaError(
+                    f"not a video file: {path} declares a video stream that cannot be decoded; "
+                    "check that it is a complete MP4/MOV download"
+                )
             fps = _rate(stream.average_rate) or _rate(stream.guessed_rate) or 24.0
             if stream.duration is not None and stream.time_base is not None:
                 duration = float(stream.duration * stream.time_base)
@@ -78,7 +83,9 @@ def probe_video(path: str | Path) -> VideoInfo:
             )
     except MediaError:
         raise
-    except (av.error.FFmpegError, OSError, ValueError) as exc:
+    # Damaged files reach PyAV in states its typed API does not expect (None where an object
+    # should be, arithmetic on missing values): every such failure is a refusal, not a crash.
+    except (av.error.FFmpegError, OSError, ValueError, AttributeError, TypeError) as exc:
         raise MediaError(
             f"not a video file: {path} could not be read ({exc}); "
             "check that it is a complete MP4/MOV download"
