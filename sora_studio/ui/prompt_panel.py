@@ -19,6 +19,7 @@ PollWorker.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -52,6 +54,7 @@ from sora_studio.core.pricing import format_cents
 from sora_studio.core.validation import MAX_PROMPT_CHARS
 from sora_studio.services.orders import Preflight, RenderOrder
 from sora_studio.services.preflight import compute_preflight
+from sora_studio.services.repeat_guard import RepeatGuard
 from sora_studio.services.spend import order_estimate
 from sora_studio.ui.icons import make_icon
 from sora_studio.ui.prompt.advanced import AdvancedGroup
@@ -147,6 +150,7 @@ class PromptPanel(QWidget):
         self._engine_reason = ""
         self._moderation: tuple[str, bool, list[str]] | None = None  # (prompt, flagged, cats)
         self._preflight: Preflight | None = None
+        self._repeat_guard = RepeatGuard()  # a second Ctrl+Enter is asked about, not paid for
         self._free_mode = False
         self._touched = False  # has the user typed anything yet (empty prompt shown as a hint)
         # The prompt text last seen: re-underlining (a theme change) emits textChanged too.
@@ -779,10 +783,28 @@ class PromptPanel(QWidget):
         if self.render_blockers():
             return False
         order = self.order()
+        now = time.monotonic()
+        if self._repeat_guard.is_repeat(order, now) and not self._confirm_repeat(order):
+            return False
+        self._repeat_guard.sent(order, now)
         if self.store is not None:
             self.store.add_recent_brief(order.brief)
         self.render_requested.emit(order)
         return True
+
+    def _confirm_repeat(self, order: RenderOrder) -> bool:
+        """Ask before sending the very same paid render again a few seconds later."""
+        cost = self._preflight.estimate_cents if self._preflight is not None else None
+        price = f" for {format_cents(cost)}" if cost else ""
+        answer = QMessageBox.question(
+            self,
+            "Render the same shot again?",
+            f"You sent this exact shot a moment ago. Render it again{price}?\n\n"
+            "To get several takes of one prompt, raise Variants instead.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def shutdown(self) -> None:
         self._debounce.stop()

@@ -3,11 +3,13 @@ characters, templates and submit."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QMessageBox
 
 from sora_studio.api.provider import builtin_profiles
 from sora_studio.core.brief import compose_prompt
@@ -15,6 +17,7 @@ from sora_studio.core.capabilities import preset
 from sora_studio.core.catalog import catalog_for_profile, default_catalog
 from sora_studio.core.models import Brief, Character
 from sora_studio.services.orders import RenderOrder
+from sora_studio.services.repeat_guard import RepeatGuard
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 from sora_studio.ui.prompt_panel import BuilderEnvironment, PromptPanel
@@ -238,6 +241,39 @@ def test_submit_emits_the_order(qtbot, panel: PromptPanel) -> None:
         3,
     )
     assert order.provider == "emulator" and order.prompt == "A paper boat in the rain."
+
+
+def test_the_same_shot_sent_twice_at_once_is_asked_about(
+    qtbot, panel: PromptPanel, dialogs
+) -> None:
+    _fill(panel, subject="A paper boat in the rain")
+    with qtbot.waitSignal(panel.render_requested):
+        assert panel.submit()
+    # The second Ctrl+Enter: asked, and "No" sends nothing.
+    with qtbot.assertNotEmitted(panel.render_requested):
+        assert not panel.submit()
+    assert dialogs.kinds() == ["question"]
+    assert "Render the same shot again?" in dialogs.shown[0][1]
+    # "Yes" sends it; another shot is never asked about.
+    dialogs.question_answer = QMessageBox.StandardButton.Yes
+    with qtbot.waitSignal(panel.render_requested):
+        assert panel.submit()
+    _fill(panel, subject="A paper boat in the snow")
+    with qtbot.waitSignal(panel.render_requested):
+        assert panel.submit()
+    assert dialogs.kinds() == ["question", "question"]
+
+
+def test_repeat_guard_forgets_after_its_window() -> None:
+    guard = RepeatGuard(window_s=10.0)
+    order = RenderOrder(
+        prompt="a boat", model="sora-2", size="1280x720", seconds=4, provider="emulator"
+    )
+    guard.sent(order, 100.0)
+    assert guard.is_repeat(order, 109.0)
+    assert not guard.is_repeat(order, 110.5)
+    assert not guard.is_repeat(replace(order, seconds=8), 101.0)
+    assert guard.is_repeat(replace(order, variants=3), 101.0)  # takes are not another shot
 
 
 def test_render_waits_for_the_engine(panel: PromptPanel) -> None:
