@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
         render_menu.addAction(pause)
 
         queue_menu = bar.addMenu("&Queue")
-        for action in self.queue_panel.actions.values():
+        for action in self.queue_panel.queue_actions.values():
             queue_menu.addAction(action)
 
         view_menu = bar.addMenu("&View")

@@ -175,7 +175,7 @@ class QueuePanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
 
-        self.actions: dict[QueueAction, QAction] = {}
+        self.queue_actions: dict[QueueAction, QAction] = {}
         for key, text, icon, shortcut, tip in _ACTION_SPECS:
             action = QAction(make_icon(icon), text, self)
             action.setToolTip(tip)
@@ -185,7 +185,7 @@ class QueuePanel(QWidget):
                 action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(lambda _=False, k=key: self.trigger(k))
             self.view.addAction(action)
-            self.actions[key] = action
+            self.queue_actions[key] = action
 
         selection = self.view.selectionModel()
         selection.selectionChanged.connect(self._update_actions)
@@ -306,7 +306,7 @@ class QueuePanel(QWidget):
             if not menu.isEmpty():
                 menu.addSeparator()
             for key in group:
-                menu.addAction(self.actions[key])
+                menu.addAction(self.queue_actions[key])
         return menu
 
     def _on_double_clicked(self, index: QModelIndex) -> None:
@@ -343,7 +343,7 @@ class QueuePanel(QWidget):
 
     def _update_actions(self, *_args: object) -> None:
         allowed = allowed_actions(self.selected_job())
-        for key, action in self.actions.items():
+        for key, action in self.queue_actions.items():
             action.setEnabled(key in allowed)
 
     def _schedule_summary(self, *_args: object) -> None:

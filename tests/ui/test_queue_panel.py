@@ -172,8 +172,8 @@ def test_selection_enables_only_the_matching_actions(jobs, qtbot, tmp_path: Path
     panel = _panel(qtbot, tmp_path, jobs.mixed())
     assert panel.select_job(6)
     assert panel.selected_job().id == 6
-    assert panel.actions[QueueAction.RETRY].isEnabled()
-    assert not panel.actions[QueueAction.CANCEL].isEnabled()
+    assert panel.queue_actions[QueueAction.RETRY].isEnabled()
+    assert not panel.queue_actions[QueueAction.CANCEL].isEnabled()
     menu = panel.build_menu()
     assert [a.text() for a in menu.actions() if a.isEnabled() and not a.isSeparator()] == [
         "Retry",

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sora_studio.core.models import Job
-from sora_studio.ui.review.clip_row import format_cents, job_cost_cents
+from sora_studio.core.pricing import format_cents
+from sora_studio.ui.review.clip_row import job_cost_cents
 
 DiffKind = Literal["equal", "insert", "delete"]
 _PUNCTUATION = ".,;:!?\"'()[]{}"

@@ -15,8 +15,9 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from sora_studio.core.models import Job, ReviewStatus
+from sora_studio.core.pricing import format_cents
 from sora_studio.ui.compare.prompt_diff import diff_html, diff_summary, word_diff
-from sora_studio.ui.review.clip_row import format_cents, job_cost_cents, review_label
+from sora_studio.ui.review.clip_row import job_cost_cents, review_label
 
 COLUMNS = ("Version", "Made by", "Cost", "Verdict", "Prompt change")
 _VERDICT_COLORS = {

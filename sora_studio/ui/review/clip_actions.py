@@ -24,14 +24,14 @@ from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.catalog import Catalog, PriceKind, default_catalog
 from sora_studio.core.models import Job, JobStatus
-from sora_studio.core.pricing import cost_cents
+from sora_studio.core.pricing import cost_cents, format_cents
 from sora_studio.ui.dialogs.clip_checks import (
     PROMPT_OPERATIONS,
     ProfileLookup,
     clip_refusal,
     promotion_target,
 )
-from sora_studio.ui.review.clip_row import ClipRow, format_cents, job_cost_cents
+from sora_studio.ui.review.clip_row import ClipRow, job_cost_cents
 
 ENGINE_ACTIONS = ("edit", "extend", "remix", "promote", "regenerate", "delete")
 _LABELS = {

@@ -17,9 +17,10 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, Q
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from sora_studio.core.models import JobStatus, ReviewStatus
+from sora_studio.core.pricing import format_cents
 from sora_studio.core.spritesheet import SpritesheetLayout, infer_layout
 from sora_studio.ui.review.clip_model import ClipRoles
-from sora_studio.ui.review.clip_row import ClipRow, format_cents, format_seconds
+from sora_studio.ui.review.clip_row import ClipRow, format_seconds
 from sora_studio.ui.review.thumbnail_cache import ThumbnailCache
 
 CELL_SIZE = QSize(236, 198)

@@ -28,9 +28,9 @@ from PySide6.QtCore import (
 )
 
 from sora_studio.core.models import Job, JobStatus, ReviewStatus
+from sora_studio.core.pricing import format_cents
 from sora_studio.ui.review.clip_row import (
     ClipRow,
-    format_cents,
     job_cost_cents,
     job_tags,
     review_label,

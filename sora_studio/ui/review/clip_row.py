@@ -115,12 +115,6 @@ def review_label(status: ReviewStatus) -> str:
     }[status]
 
 
-def format_cents(cents: Decimal) -> str:
-    """``$1.20`` for 120 cents; fractions of a cent are rounded half-up for display only."""
-    dollars = (cents / 100).quantize(Decimal("0.01"))
-    return f"${dollars}"
-
-
 def format_seconds(seconds: int) -> str:
     return f"{seconds}s" if seconds < 60 else f"{seconds // 60}:{seconds % 60:02d}"
 
