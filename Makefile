@@ -23,8 +23,9 @@ format:
 typecheck:
 	.venv/bin/mypy sora_studio/core sora_studio/storage sora_studio/services sora_studio/api
 
-# The desktop bundle (packaging/README.md): `make package` builds dist/sora-studio/,
-# `make package-smoke` runs the built bundle offscreen (version, one emulator render, the desk).
+# The desktop bundle (packaging/README.md): `make package` builds dist/sora-studio/ and the
+# .tar.zst download; `make package-smoke` checks the built bundle offscreen (its own libraries,
+# an emulator render, playback with sound, a PDF, the key store, the desk, the size budget).
 .PHONY: package-smoke
 package:
 	bash packaging/build.sh

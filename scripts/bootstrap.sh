@@ -33,6 +33,17 @@ for entry in "${QT_SYSTEM_PACKAGES[@]}"; do
     missing+=("$pkg")
   fi
 done
+# Debian package -> a command it provides: the bundle build packs with zstd, and its smoke test
+# stores a key through a private Secret Service session bus (dbus-daemon).
+TOOL_PACKAGES=(
+  "zstd:zstd"
+  "dbus-daemon:dbus-daemon"
+)
+for entry in "${TOOL_PACKAGES[@]}"; do
+  if ! command -v "${entry#*:}" >/dev/null 2>&1; then
+    missing+=("${entry%%:*}")
+  fi
+done
 python_ok=1
 if ! command -v python3 >/dev/null 2>&1; then
   python_ok=0

@@ -218,6 +218,12 @@ def test_spec_keeps_every_qt_module_the_app_imports() -> None:
         "PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so",
         "PySide6/Qt/plugins/iconengines/libqsvgicon.so",
         "PySide6/Qt/plugins/xcbglintegrations/libqxcb-glx-integration.so",
+        # the formats the desk shows: JPEG spritesheets, WebP thumbnails, SVG icons
+        "PySide6/Qt/plugins/imageformats/libqjpeg.so",
+        "PySide6/Qt/plugins/imageformats/libqwebp.so",
+        "PySide6/Qt/plugins/imageformats/libqsvg.so",
+        "PIL/_imaging.cpython-311-x86_64-linux-gnu.so",
+        "PIL/_webp.cpython-311-x86_64-linux-gnu.so",
         # the FFmpeg multimedia plugin links against these
         "PySide6/Qt/lib/libQt6Quick.so.6",
         "PySide6/Qt/lib/libQt6Qml.so.6",
@@ -244,12 +250,56 @@ def test_spec_drop_list_spares_what_the_desk_loads(dest: str) -> None:
         "PySide6/Qt/lib/libQt6Pdf.so.6",
         "libstdc++.so.6",
         "libfontconfig.so.1",
+        "PySide6/Qt/plugins/networkinformation/libqglib.so",
+        "PySide6/Qt/plugins/imageformats/libqtiff.so",
+        "PySide6/Qt/plugins/imageformats/libqgif.so",
+        "PIL/_avif.cpython-311-x86_64-linux-gnu.so",
     ],
 )
 def test_spec_drop_list_removes_what_the_desk_never_loads(dest: str) -> None:
     patterns = _spec_literal("DROP_PATTERNS")
     assert isinstance(patterns, list)
     assert any(re.search(p, dest) for p in patterns), dest
+
+
+def _spec_stub_patterns() -> list[str]:
+    """The first argument of each ``Stub(...)`` in the spec's STUBS list."""
+    tree = ast.parse((PACKAGING / "sora-studio.spec").read_text("utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "STUBS" for t in node.targets
+        ):
+            assert isinstance(node.value, ast.List)
+            calls = [call for call in node.value.elts if isinstance(call, ast.Call)]
+            return [ast.literal_eval(call.args[0]) for call in calls]
+    raise AssertionError("the spec assigns no STUBS")
+
+
+def test_spec_stubs_only_the_encoders_the_app_never_runs() -> None:
+    patterns = _spec_stub_patterns()
+    stubbed = [
+        "av.libs/libx265-f5385bb8.so.216",
+        "av.libs/libSvtAv1Enc-9393c086.so.4.1.0",
+    ]
+    needed = [
+        # the app encodes with libx264 and FFmpeg's own AAC, and decodes AV1 with dav1d
+        "av.libs/libx264-d6533a8d.so.165",
+        "av.libs/libavcodec-5e6b81c2.so.62.28.102",
+        "av.libs/libdav1d-f4b27961.so.7.0.0",
+        "av.libs/libopus-114e2b1a.so.0.11.1",
+        "PySide6/Qt/lib/libavcodec.so.61",
+    ]
+    for dest in stubbed:
+        assert any(re.search(p, dest) for p in patterns), dest
+    for dest in needed:
+        assert not any(re.search(p, dest) for p in patterns), dest
+    encoders = {
+        m
+        for path in (ROOT / "sora_studio").rglob("*.py")
+        for m in re.findall(r"add_stream\(\s*\"(\w+)\"", path.read_text("utf-8"))
+    }
+    assert "libx264" in encoders, "the scan for the app's encoders found none"
+    assert encoders <= {"libx264", "aac"}, f"a new encoder may need a stubbed library: {encoders}"
 
 
 def test_build_tools_are_pinned_outside_the_app_dependencies() -> None:
