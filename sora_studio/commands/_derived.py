@@ -8,6 +8,7 @@ the engine before any request, naming the provider (exit 2), and so is a job tha
 from __future__ import annotations
 
 import argparse
+import functools
 
 from sora_studio.commands._waiting import add_wait_options
 from sora_studio.core.catalog import Catalog
@@ -23,11 +24,13 @@ def register_derived(
     help: str,
     description: str,
 ) -> argparse.ArgumentParser:
-    """The parser of ``operation ID PROMPT`` with the shared options; returns it for more."""
+    """The parser of ``operation ID PROMPT`` with the shared options, handled by
+    ``run_derived``; returns it for options of its own."""
     parser = subparsers.add_parser(operation, help=help, description=description)
     parser.add_argument("job_id", metavar="ID", type=int, help="the finished job to start from")
     parser.add_argument("prompt", metavar="PROMPT", help="what to change or add")
     add_wait_options(parser)
+    parser.set_defaults(handler=functools.partial(run_derived, operation=operation))
     return parser
 
 

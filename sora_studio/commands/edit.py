@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from sora_studio.commands._derived import register_derived, run_derived
+from sora_studio.commands._derived import register_derived
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = register_derived(
+    register_derived(
         subparsers,
         "edit",
         help="edit a finished job with a prompt",
@@ -18,8 +18,3 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "ready or its provider cannot edit."
         ),
     )
-    parser.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    return run_derived(args, "edit")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sora_studio.commands._derived import register_derived, run_derived
+from sora_studio.commands._derived import register_derived
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,8 +26,3 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="length of the new segment (default: the shortest the model allows, 4 for Sora)",
     )
-    parser.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    return run_derived(args, "extend")

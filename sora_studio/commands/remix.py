@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from sora_studio.commands._derived import register_derived, run_derived
+from sora_studio.commands._derived import register_derived
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = register_derived(
+    register_derived(
         subparsers,
         "remix",
         help="remix a finished job with a new prompt",
@@ -18,8 +18,3 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "any request, when the job is not ready or its provider cannot remix."
         ),
     )
-    parser.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    return run_derived(args, "remix")

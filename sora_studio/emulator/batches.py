@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sora_studio.emulator.errors import ApiError, bad_request, not_found
 from sora_studio.emulator.files import OUTPUT_PURPOSE, FileStore
-from sora_studio.emulator.state import EmulatorState, new_id, now_s, paginate, public
+from sora_studio.emulator.records import BatchLine, BatchRecord, VideoRecord
+from sora_studio.emulator.state import EmulatorState, new_id, now_s, paginate
 from sora_studio.emulator.videos import VideoService
 
 ENDPOINT = "/v1/videos"
@@ -67,12 +69,12 @@ class BatchManager:
         file_id = body.get("input_file_id")
         if not isinstance(file_id, str) or not file_id:
             raise bad_request("Missing required parameter: 'input_file_id'.", param="input_file_id")
-        record = self.state.get("files", file_id)
+        record = self.state.files.get(file_id)
         if record is None:
             raise not_found("file", file_id, "input_file_id")
-        if record["purpose"] != "batch":
+        if record.purpose != "batch":
             raise bad_request(
-                f"File {file_id} was uploaded with purpose {record['purpose']!r}; batch input "
+                f"File {file_id} was uploaded with purpose {record.purpose!r}; batch input "
                 "files need purpose 'batch'.",
                 param="input_file_id",
                 code="invalid_value",
@@ -81,40 +83,27 @@ class BatchManager:
         if metadata is not None and not isinstance(metadata, dict):
             raise bad_request("'metadata' must be an object.", param="metadata")
         created = now_s()
-        batch = {
-            "id": new_id("batch_", 32),
-            "object": "batch",
-            "endpoint": ENDPOINT,
-            "errors": None,
-            "input_file_id": file_id,
-            "completion_window": window,
-            "status": "validating",
-            "output_file_id": None,
-            "error_file_id": None,
-            "created_at": created,
-            "in_progress_at": None,
-            "expires_at": created + WINDOW_SECONDS[window],
-            "finalizing_at": None,
-            "completed_at": None,
-            "failed_at": None,
-            "expired_at": None,
-            "cancelling_at": None,
-            "cancelled_at": None,
-            "request_counts": {"total": 0, "completed": 0, "failed": 0},
-            "metadata": metadata,
-            "model": None,
-            "_requests": [],  # [custom_id, video id or None, error response or None]
-            "_created": False,
-        }
-        stored = self.state.put("batches", batch)
+        batch = BatchRecord(
+            id=new_id("batch_", 32),
+            endpoint=ENDPOINT,
+            input_file_id=file_id,
+            completion_window=window,
+            created_at=created,
+            expires_at=created + WINDOW_SECONDS[window],
+            metadata=metadata,
+        )
+        stored = self.state.batches.put(batch)
         self._wake.set()
-        return public(stored)
+        return stored.public()
 
-    def retrieve(self, batch_id: str) -> dict[str, Any]:
-        batch = self.state.get("batches", batch_id)
+    def _get(self, batch_id: str) -> BatchRecord:
+        batch = self.state.batches.get(batch_id)
         if batch is None:
             raise not_found("batch", batch_id, "batch_id")
-        return public(batch)
+        return batch
+
+    def retrieve(self, batch_id: str) -> dict[str, Any]:
+        return self._get(batch_id).public()
 
     def list(self, *, after: str | None, limit: Any) -> dict[str, Any]:
         try:
@@ -123,26 +112,24 @@ class BatchManager:
             raise bad_request("'limit' must be a whole number.", param="limit") from exc
         if not 0 <= count <= 100:
             raise bad_request("'limit' must be from 0 to 100.", param="limit")
-        return paginate(self.state.all("batches"), after=after, limit=count, order="desc")
+        return paginate(self.state.batches.all(), after=after, limit=count, order="desc")
 
     def cancel(self, batch_id: str) -> dict[str, Any]:
-        batch = self.state.get("batches", batch_id)
-        if batch is None:
-            raise not_found("batch", batch_id, "batch_id")
-        if batch["status"] in TERMINAL:
+        batch = self._get(batch_id)
+        if batch.status in TERMINAL:
             raise ApiError(
                 409,
-                f"Batch {batch_id} is already {batch['status']} and cannot be cancelled.",
+                f"Batch {batch_id} is already {batch.status} and cannot be cancelled.",
                 param="batch_id",
                 code="invalid_state",
             )
-        if batch["status"] != "cancelling":
-            updated = self.state.update(
-                "batches", batch_id, lambda b: b.update(status="cancelling", cancelling_at=now_s())
+        if batch.status != "cancelling":
+            updated = self.state.batches.update(
+                batch_id, lambda b: replace(b, status="cancelling", cancelling_at=now_s())
             )
             batch = updated or batch
         self._wake.set()
-        return public(batch)
+        return batch.public()
 
     # -- the driver thread --------------------------------------------------------------------
 
@@ -166,53 +153,51 @@ class BatchManager:
         while not self._stop.is_set():
             self._wake.wait(TICK_S)
             self._wake.clear()
-            for batch in self.state.all("batches"):
+            for batch in self.state.batches.all():
                 if self._stop.is_set():
                     return
-                if batch["status"] not in TERMINAL:
+                if batch.status not in TERMINAL:
                     try:
                         self._advance(batch)
                     except Exception as exc:  # a broken batch fails; the thread goes on
                         self._finish(
-                            batch["id"],
+                            batch.id,
                             "failed",
                             errors=[_line_error(0, "internal_error", str(exc))],
                         )
 
-    def _advance(self, batch: dict[str, Any]) -> None:
-        batch_id = batch["id"]
-        if batch["status"] == "validating":
+    def _advance(self, batch: BatchRecord) -> None:
+        batch_id = batch.id
+        if batch.status == "validating":
             self._validate(batch)
             return
-        if batch["status"] in ("in_progress", "cancelling") and not batch["_created"]:
+        if batch.status in ("in_progress", "cancelling") and not batch.created:
             self._create_videos(batch_id)
-            batch = self.state.get("batches", batch_id) or batch
-        if batch["status"] == "cancelling":
+            batch = self.state.batches.get(batch_id) or batch
+        if batch.status == "cancelling":
             self._cancel_queued(batch)
-        videos = [self.state.get("videos", vid) for _, vid, _ in batch["_requests"] if vid]
-        still_running = [
-            v for v in videos if v is not None and v["status"] in ("queued", "in_progress")
-        ]
+        videos = [self.state.videos.get(line.video_id) for line in batch.requests if line.video_id]
+        still_running = [v for v in videos if v is not None and v.active]
         self._count(batch_id)
         if still_running:
-            if batch["status"] == "in_progress" and now_s() >= batch["expires_at"]:
+            if batch.status == "in_progress" and now_s() >= batch.expires_at:
                 self._write_results(batch_id)
                 self._finish(batch_id, "expired")
             return
-        if batch["status"] == "cancelling":
+        if batch.status == "cancelling":
             self._write_results(batch_id)
             self._finish(batch_id, "cancelled")
             return
-        self.state.update(
-            "batches", batch_id, lambda b: b.update(status="finalizing", finalizing_at=now_s())
+        self.state.batches.update(
+            batch_id, lambda b: replace(b, status="finalizing", finalizing_at=now_s())
         )
         self._write_results(batch_id)
         self._finish(batch_id, "completed")
 
-    def _validate(self, batch: dict[str, Any]) -> None:
-        batch_id = batch["id"]
+    def _validate(self, batch: BatchRecord) -> None:
+        batch_id = batch.id
         try:
-            text = self.files.path(batch["input_file_id"]).read_text("utf-8")
+            text = self.files.path(batch.input_file_id).read_text("utf-8")
         except (ApiError, OSError, UnicodeDecodeError) as exc:
             self._finish(
                 batch_id,
@@ -302,79 +287,85 @@ class BatchManager:
             self._finish(batch_id, "failed", errors=problems)
             return
 
-        def begin(b: dict[str, Any]) -> None:
-            b.update(status="in_progress", in_progress_at=now_s(), model=models.pop())
-            b["_requests"] = [[cid, None, None] for cid, *_ in requests]
-            b["_bodies"] = [r[3] for r in requests]
-            b["request_counts"] = {"total": len(requests), "completed": 0, "failed": 0}
+        model = models.pop()
 
-        self.state.update("batches", batch_id, begin)
+        def begin(b: BatchRecord) -> BatchRecord:
+            return replace(
+                b,
+                status="in_progress",
+                in_progress_at=now_s(),
+                model=model,
+                requests=tuple(BatchLine(r[0]) for r in requests),
+                bodies=tuple(r[3] for r in requests),
+                request_counts={"total": len(requests), "completed": 0, "failed": 0},
+            )
+
+        self.state.batches.update(batch_id, begin)
 
     def _create_videos(self, batch_id: str) -> None:
         """Create a video per request; resumable because each result is saved as it is made."""
-        batch = self.state.get("batches", batch_id)
+        batch = self.state.batches.get(batch_id)
         if batch is None:
             return
-        for index, (_custom_id, video_id, failure) in enumerate(batch["_requests"]):
-            if video_id or failure or self._stop.is_set():
+        for index, line in enumerate(batch.requests):
+            if line.tried or self._stop.is_set():
                 continue
-            body = batch["_bodies"][index]
             try:
-                video = self.videos.create(body, batch_id=batch_id)
-                result: list[Any] = [video["id"], None]
+                video = self.videos.create(batch.bodies[index], batch_id=batch_id)
+                result = replace(line, video_id=video["id"])
             except ApiError as exc:
-                result = [None, {"status_code": exc.status, "body": exc.body()}]
+                result = replace(line, failure={"status_code": exc.status, "body": exc.body()})
 
-            def record(b: dict[str, Any], i: int = index, r: list[Any] = result) -> None:
-                b["_requests"][i][1:] = r
+            def record(b: BatchRecord, i: int = index, r: BatchLine = result) -> BatchRecord:
+                return b.with_line(i, r)
 
-            self.state.update("batches", batch_id, record)
+            self.state.batches.update(batch_id, record)
         if not self._stop.is_set():
-            self.state.update("batches", batch_id, lambda b: b.update(_created=True))
+            self.state.batches.update(batch_id, lambda b: replace(b, created=True))
 
-    def _cancel_queued(self, batch: dict[str, Any]) -> None:
-        for _, video_id, _ in batch["_requests"]:
-            if not video_id:
-                continue
+    def _cancel_queued(self, batch: BatchRecord) -> None:
+        def cancel(v: VideoRecord) -> VideoRecord:
+            if v.status != "queued":
+                return v
+            error = {
+                "code": "batch_cancelled",
+                "message": "The batch was cancelled before this video started.",
+            }
+            return replace(v, status="failed", completed_at=now_s(), error=error)
 
-            def cancel(v: dict[str, Any]) -> None:
-                if v["status"] == "queued":
-                    v.update(status="failed", completed_at=now_s())
-                    v["error"] = {
-                        "code": "batch_cancelled",
-                        "message": "The batch was cancelled before this video started.",
-                    }
-
-            self.state.update("videos", video_id, cancel)
+        for line in batch.requests:
+            if line.video_id:
+                self.state.videos.update(line.video_id, cancel)
 
     def _count(self, batch_id: str) -> None:
-        batch = self.state.get("batches", batch_id)
+        batch = self.state.batches.get(batch_id)
         if batch is None:
             return
         completed = failed = 0
-        for _, video_id, failure in batch["_requests"]:
-            video = self.state.get("videos", video_id) if video_id else None
-            if failure or (video is not None and video["status"] == "failed"):
+        for line in batch.requests:
+            video = self.state.videos.get(line.video_id) if line.video_id else None
+            if line.failure or (video is not None and video.status == "failed"):
                 failed += 1
-            elif video is not None and video["status"] == "completed":
+            elif video is not None and video.status == "completed":
                 completed += 1
-        counts = {"total": len(batch["_requests"]), "completed": completed, "failed": failed}
-        if counts != batch["request_counts"]:
-            self.state.update("batches", batch_id, lambda b: b.update(request_counts=counts))
+        counts = {"total": len(batch.requests), "completed": completed, "failed": failed}
+        if counts != batch.request_counts:
+            self.state.batches.update(batch_id, lambda b: replace(b, request_counts=counts))
 
     def _write_results(self, batch_id: str) -> None:
-        batch = self.state.get("batches", batch_id)
+        batch = self.state.batches.get(batch_id)
         if batch is None:
             return
         output: list[str] = []
         errors: list[str] = []
-        for custom_id, video_id, failure in batch["_requests"]:
+        for request in batch.requests:
             line: dict[str, Any] = {
                 "id": new_id("batch_req_", 32),
-                "custom_id": custom_id,
+                "custom_id": request.custom_id,
                 "error": None,
             }
             request_id = new_id("req_", 32)
+            failure = request.failure
             if failure:
                 line["response"] = {
                     "status_code": failure["status_code"],
@@ -383,17 +374,19 @@ class BatchManager:
                 }
                 errors.append(json.dumps(line))
                 continue
-            video = self.state.get("videos", video_id) if video_id else None
+            video_id = request.video_id
+            video = self.state.videos.get(video_id) if video_id else None
             if video is None:
                 line["response"] = None
                 line["error"] = {"code": "not_found", "message": f"Video {video_id} was deleted."}
                 errors.append(json.dumps(line))
                 continue
-            line["response"] = {"status_code": 200, "request_id": request_id, "body": public(video)}
-            if video["status"] == "completed":
+            body = video.public()
+            line["response"] = {"status_code": 200, "request_id": request_id, "body": body}
+            if video.status == "completed":
                 output.append(json.dumps(line))
             else:
-                line["error"] = video["error"]
+                line["error"] = video.error
                 errors.append(json.dumps(line))
         updates: dict[str, Any] = {}
         if output:
@@ -404,7 +397,7 @@ class BatchManager:
             updates["error_file_id"] = self.files.add(
                 f"{batch_id}_error.jsonl", OUTPUT_PURPOSE, ("\n".join(errors) + "\n").encode()
             )["id"]
-        self.state.update("batches", batch_id, lambda b: b.update(updates))
+        self.state.batches.update(batch_id, lambda b: replace(b, **updates))
         self._count(batch_id)
 
     def _finish(
@@ -417,12 +410,12 @@ class BatchManager:
             "cancelled": "cancelled_at",
         }[status]
 
-        def finish(b: dict[str, Any]) -> None:
-            b["status"] = status
-            b[stamp] = now_s()
+        def finish(b: BatchRecord) -> BatchRecord:
+            changes: dict[str, Any] = {"status": status, stamp: now_s()}
             if errors is not None:
-                b["errors"] = {"object": "list", "data": [dict(e) for e in errors]}
+                changes["errors"] = {"object": "list", "data": [dict(e) for e in errors]}
+            return replace(b, **changes)
 
-        finished = self.state.update("batches", batch_id, finish)
+        finished = self.state.batches.update(batch_id, finish)
         if finished is not None:
             self.emit(f"batch.{status}", {"id": batch_id})

@@ -9,7 +9,8 @@ from typing import Any
 
 from sora_studio.emulator.errors import bad_request, not_found
 from sora_studio.emulator.forms import Upload
-from sora_studio.emulator.state import EmulatorState, new_id, now_s, paginate, public
+from sora_studio.emulator.records import FileRecord
+from sora_studio.emulator.state import EmulatorState, new_id, now_s, paginate
 
 PURPOSES = ("batch", "vision", "user_data", "assistants", "fine-tune", "evals")
 OUTPUT_PURPOSE = "batch_output"
@@ -27,19 +28,15 @@ class FileStore:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "content"
         path.write_bytes(data)
-        record = {
-            "id": file_id,
-            "object": "file",
-            "bytes": len(data),
-            "created_at": now_s(),
-            "filename": filename,
-            "purpose": purpose,
-            "status": "processed",
-            "status_details": None,
-            "expires_at": None,
-            "_path": str(path),
-        }
-        return public(self.state.put("files", record))
+        record = FileRecord(
+            id=file_id,
+            bytes=len(data),
+            created_at=now_s(),
+            filename=filename,
+            purpose=purpose,
+            path=str(path),
+        )
+        return self.state.files.put(record).public()
 
     def upload(self, body: dict[str, Any]) -> dict[str, Any]:
         purpose = body.get("purpose")
@@ -56,17 +53,17 @@ class FileStore:
             raise bad_request("Missing required file part: 'file'.", param="file")
         return self.add(upload.filename, purpose, upload.data)
 
-    def retrieve(self, file_id: str) -> dict[str, Any]:
-        record = self.state.get("files", file_id)
+    def _get(self, file_id: str) -> FileRecord:
+        record = self.state.files.get(file_id)
         if record is None:
             raise not_found("file", file_id, "file_id")
-        return public(record)
+        return record
+
+    def retrieve(self, file_id: str) -> dict[str, Any]:
+        return self._get(file_id).public()
 
     def path(self, file_id: str) -> Path:
-        record = self.state.get("files", file_id)
-        if record is None:
-            raise not_found("file", file_id, "file_id")
-        return Path(record["_path"])
+        return Path(self._get(file_id).path)
 
     def list(
         self, *, purpose: str | None, after: str | None, limit: Any, order: Any
@@ -77,14 +74,14 @@ class FileStore:
             raise bad_request("'limit' must be a whole number.", param="limit") from exc
         if count < 0:
             raise bad_request("'limit' must not be negative.", param="limit")
-        items = [f for f in self.state.all("files") if not purpose or f["purpose"] == purpose]
+        items = [f for f in self.state.files.all() if not purpose or f.purpose == purpose]
         order = order or "desc"
         if order not in ("asc", "desc"):
             raise bad_request("'order' must be 'asc' or 'desc'.", param="order")
         return paginate(items, after=after, limit=count, order=order)
 
     def delete(self, file_id: str) -> dict[str, Any]:
-        if not self.state.delete("files", file_id):
+        if not self.state.files.delete(file_id):
             raise not_found("file", file_id, "file_id")
         shutil.rmtree(self.state.media_dir(file_id), ignore_errors=True)
         return {"id": file_id, "object": "file", "deleted": True}

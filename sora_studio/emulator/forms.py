@@ -125,3 +125,33 @@ async def read_body(request: Request, *, multipart_only: bool = False) -> dict[s
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     return body
+
+
+def require_str(body: dict[str, Any], key: str) -> str:
+    """The string field ``key``, or the API's refusal when it is missing or not a string."""
+    value = body.get(key)
+    if value is None:
+        raise bad_request(f"Missing required parameter: '{key}'.", param=key)
+    if not isinstance(value, str):
+        raise bad_request(
+            f"Invalid type for '{key}': expected a string, but got {type(value).__name__}.",
+            param=key,
+            code="invalid_type",
+        )
+    return value
+
+
+def whole_seconds(value: Any, *, default: str | None) -> int:
+    """A ``seconds`` field as a whole number; ``default`` None makes it required."""
+    if value is None:
+        if default is None:
+            raise bad_request("Missing required parameter: 'seconds'.", param="seconds")
+        value = default
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise bad_request(
+            f"Invalid value for 'seconds': {value!r}. Use a whole number of seconds such as '4'.",
+            param="seconds",
+            code="invalid_value",
+        )
+    return int(text)

@@ -21,10 +21,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sora_studio.emulator.faults import FaultInjector
+from sora_studio.emulator.records import VideoRecord
 from sora_studio.emulator.state import EmulatorState, now_s
 
 if TYPE_CHECKING:
@@ -58,7 +60,7 @@ class JobRunner:
         self,
         state: EmulatorState,
         faults: FaultInjector,
-        on_finished: Callable[[dict[str, Any]], None],
+        on_finished: Callable[[VideoRecord], None],
     ) -> None:
         self.state = state
         self.faults = faults
@@ -78,10 +80,10 @@ class JobRunner:
         """Start the workers and re-queue every job left unfinished; returns how many resumed."""
         self._stop.clear()
         resumed = 0
-        for video in self.state.all("videos"):
-            if video["status"] in ACTIVE:
-                self.state.update("videos", video["id"], _requeue)
-                self._queue.put(video["id"])
+        for video in self.state.videos.all():
+            if video.active:
+                self.state.videos.update(video.id, _requeue)
+                self._queue.put(video.id)
                 resumed += 1
         in_processes = bool(self.faults.settings.render_in_processes)
         for index in range(max(1, int(self.faults.settings.concurrency))):
@@ -172,7 +174,7 @@ class JobRunner:
                 self._run(video_id, process)
             except _Stopped:
                 if video_id not in self._cancelled:
-                    self.state.update("videos", video_id, _requeue)
+                    self.state.videos.update(video_id, _requeue)
             except Exception as exc:  # one broken job must never kill a worker
                 log.exception("render of %s failed", video_id)
                 self._fail(video_id, "internal_error", f"The render failed: {exc}. Retry.")
@@ -183,20 +185,20 @@ class JobRunner:
                     self._cancelled.discard(video_id)
 
     def _run(self, video_id: str, process: RenderProcess | None) -> None:
-        video = self.state.get("videos", video_id)
-        if video is None or video["status"] not in ACTIVE:
+        video = self.state.videos.get(video_id)
+        if video is None or not video.active:
             return
         started = time.monotonic()
-        self.state.update("videos", video_id, _mark("in_progress"))
+        self.state.videos.update(video_id, _mark("in_progress"))
 
         def show(render_fraction: float) -> None:
             # Read the setting live, so lowering it through the admin route speeds jobs up.
             min_seconds = float(self.faults.settings.min_job_seconds)
             clock = (time.monotonic() - started) / min_seconds if min_seconds > 0 else 1.0
             percent = int(min(render_fraction, clock, 1.0) * 99)
-            self.state.update("videos", video_id, _progress(percent), save=False)
+            self.state.videos.update(video_id, _progress(percent), save=False)
 
-        refusal = _policy_refusal(video["prompt"] or "")
+        refusal = _policy_refusal(video.prompt or "")
         if refusal is None and self.faults.job_blocked():
             refusal = (
                 "This request was blocked by the emulator's simulated moderation (block_rate). "
@@ -219,46 +221,52 @@ class JobRunner:
         self._hold(video_id, started, show)
         expiry = int(self.faults.settings.expiry_seconds)
 
-        def complete(obj: dict[str, Any]) -> None:
+        def complete(record: VideoRecord) -> VideoRecord:
             done = now_s()
-            obj.update(status="completed", progress=100, completed_at=done)
-            obj["expires_at"] = done + expiry
-            obj["_duration_s"] = rendered
-            obj["_finished"] = time.time()  # sub-second timing for servers reporting inference time
+            return replace(
+                record,
+                status="completed",
+                progress=100,
+                completed_at=done,
+                expires_at=done + expiry,
+                duration_s=rendered,
+                finished=time.time(),  # sub-second, for servers that report inference time
+            )
 
-        finished = self.state.update("videos", video_id, complete)
+        finished = self.state.videos.update(video_id, complete)
         if finished is not None:
             self.on_finished(finished)
 
     def _render(
         self,
-        video: dict[str, Any],
+        video: VideoRecord,
         show: Callable[[float], None],
         process: RenderProcess | None,
     ) -> float:
         """Render ``video`` in ``process``, or on this thread when it is None."""
         from sora_studio.emulator.renderer import RenderCancelled, RenderSpec, render_video
 
-        video_id = video["id"]
+        video_id = video.id
         final_dir = self.state.media_dir(video_id)
         work_dir = final_dir.with_name(f".{video_id}.render")
         shutil.rmtree(work_dir, ignore_errors=True)
         work_dir.mkdir(parents=True)
-        width, height = (int(n) for n in video["size"].split("x"))
-        characters = [self.state.get("characters", c) for c in video.get("_characters", [])]
-        source = video.get("_source_video")
+        width, height = (int(n) for n in video.size.split("x"))
+        found = (self.state.characters.get(c) for c in video.characters)
+        characters = [c for c in found if c is not None]
+        source = video.source_video
         if source and not Path(source).exists():
             raise RuntimeError("the source video's files were deleted before the render started")
         spec = RenderSpec(
             video_id=video_id,
-            prompt=video["prompt"] or "",
+            prompt=video.prompt or "",
             width=width,
             height=height,
-            seconds=int(video.get("_render_seconds") or video["seconds"]),
-            mode=video.get("_mode", "create"),
-            reference_image=Path(video["_reference"]) if video.get("_reference") else None,
-            character_names=tuple(c["name"] for c in characters if c),
-            character_clips=tuple(Path(c["_clip"]) for c in characters if c),
+            seconds=video.segment_seconds,
+            mode=video.mode,
+            reference_image=Path(video.reference) if video.reference else None,
+            character_names=tuple(c.name for c in characters),
+            character_clips=tuple(Path(c.clip) for c in characters),
             source_video=Path(source) if source else None,
         )
 
@@ -298,12 +306,13 @@ class JobRunner:
             raise _Stopped()
 
     def _fail(self, video_id: str, code: str, message: str) -> None:
-        def failed(obj: dict[str, Any]) -> None:
-            obj.update(status="failed", completed_at=now_s())
-            obj["error"] = {"code": code, "message": message}
-            obj["_finished"] = time.time()
+        def failed(record: VideoRecord) -> VideoRecord:
+            error = {"code": code, "message": message}
+            return replace(
+                record, status="failed", completed_at=now_s(), error=error, finished=time.time()
+            )
 
-        finished = self.state.update("videos", video_id, failed)
+        finished = self.state.videos.update(video_id, failed)
         if finished is not None:
             self.on_finished(finished)
 
@@ -334,21 +343,22 @@ def _policy_refusal(prompt: str) -> str | None:
     return f"This request was blocked by the content policy: {reasons}. Rewrite the prompt."
 
 
-def _requeue(obj: dict[str, Any]) -> None:
-    obj.update(status="queued", progress=0)
+def _requeue(record: VideoRecord) -> VideoRecord:
+    return replace(record, status="queued", progress=0)
 
 
-def _mark(status: str) -> Callable[[dict[str, Any]], None]:
-    def change(obj: dict[str, Any]) -> None:
-        obj.update(status=status, progress=0)
+def _mark(status: str) -> Callable[[VideoRecord], VideoRecord]:
+    def change(record: VideoRecord) -> VideoRecord:
+        return replace(record, status=status, progress=0)
 
     return change
 
 
-def _progress(percent: int) -> Callable[[dict[str, Any]], None]:
-    def change(obj: dict[str, Any]) -> None:
-        if obj["status"] == "in_progress":
-            obj["progress"] = max(int(obj["progress"]), percent)
+def _progress(percent: int) -> Callable[[VideoRecord], VideoRecord]:
+    def change(record: VideoRecord) -> VideoRecord:
+        if record.status != "in_progress":
+            return record
+        return replace(record, progress=max(record.progress, percent))
 
     return change
 

@@ -23,14 +23,8 @@ from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
 from sora_studio.core.spritesheet import layout_for_video
-from sora_studio.emulator.procedural import (
-    Character,
-    Planes,
-    Scene,
-    blend,
-    chord_for,
-    rgb_to_planes,
-)
+from sora_studio.emulator.procedural import Character, Scene, chord_for
+from sora_studio.emulator.yuv import Planes, blend, rgb_to_planes
 from sora_studio.media.encode import AUDIO_RATE, Mp4Writer
 from sora_studio.media.frames import (
     extract_frame,

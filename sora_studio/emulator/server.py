@@ -33,6 +33,7 @@ from starlette.routing import Route
 from sora_studio.core.capabilities import preset
 from sora_studio.core.catalog import Catalog, catalog_for_profile, default_catalog
 from sora_studio.emulator.batches import BatchManager
+from sora_studio.emulator.characters import CharacterService
 from sora_studio.emulator.compat import CompatContext, CompatError, CompatMode, build_mode
 from sora_studio.emulator.errors import ApiError, bad_request
 from sora_studio.emulator.faults import EmulatorSettings, FaultInjector
@@ -41,6 +42,7 @@ from sora_studio.emulator.forms import read_body
 from sora_studio.emulator.jobs import JobRunner
 from sora_studio.emulator.middleware import EmulatorMiddleware, RequestStats
 from sora_studio.emulator.moderation import moderate
+from sora_studio.emulator.records import VideoRecord
 from sora_studio.emulator.state import EmulatorState
 from sora_studio.emulator.videos import VideoService
 from sora_studio.emulator.webhooks import WebhookSender
@@ -82,7 +84,8 @@ class Emulator:
         # The official contract serves the Sora models only; a compat mode stands in for other
         # servers (Veo behind LiteLLM, Wan on SGLang) and renders whatever they would.
         catalog = official_catalog() if self.settings.compat == "openai" else None
-        self.videos = VideoService(self.state, self.runner, catalog)
+        self.characters = CharacterService(self.state)
+        self.videos = VideoService(self.state, self.runner, catalog, self.characters)
         self.files = FileStore(self.state)
         self.batches = BatchManager(self.state, self.files, self.videos, self.webhooks.emit)
         self.resumed = 0
@@ -97,9 +100,9 @@ class Emulator:
         """``path`` as a download, with the download faults applied."""
         return _stream(path, media_type, self, headers)
 
-    def _video_finished(self, video: dict[str, Any]) -> None:
-        event = "video.completed" if video["status"] == "completed" else "video.failed"
-        self.webhooks.emit(event, {"id": video["id"]})
+    def _video_finished(self, video: VideoRecord) -> None:
+        event = "video.completed" if video.status == "completed" else "video.failed"
+        self.webhooks.emit(event, {"id": video.id})
         self.batches.notify()
 
     def start(self) -> None:
@@ -134,8 +137,8 @@ class Emulator:
     def stats(self) -> dict[str, Any]:
         snapshot = self.stats_recorder.snapshot()
         snapshot.update(
-            videos=self.state.count_by("videos", "status"),
-            batches=self.state.count_by("batches", "status"),
+            videos=self.state.videos.count_by(lambda v: v.status),
+            batches=self.state.batches.count_by(lambda b: b.status),
             renders_started=self.runner.renders_started,
             active_renders=self.runner.active,
             render_processes=self.runner.render_process_ids,
@@ -169,6 +172,7 @@ def _json(data: dict[str, Any], headers: dict[str, str] | None = None) -> JSONRe
 def create_app(emulator: Emulator) -> Starlette:
     """The Starlette application serving ``emulator``."""
     videos, files, batches = emulator.videos, emulator.files, emulator.batches
+    characters = emulator.characters
     compat = emulator.compat
 
     async def blocking(fn: Callable[..., dict[str, Any]], *args: Any) -> JSONResponse:
@@ -200,12 +204,10 @@ def create_app(emulator: Emulator) -> Starlette:
         return await blocking(videos.extend, await read_body(request))
 
     async def create_character(request: Request) -> Response:
-        return await blocking(
-            videos.create_character, await read_body(request, multipart_only=True)
-        )
+        return await blocking(characters.create, await read_body(request, multipart_only=True))
 
     async def get_character(request: Request) -> Response:
-        return _json(videos.get_character(request.path_params["character_id"]))
+        return _json(characters.get(request.path_params["character_id"]))
 
     async def video_content(request: Request) -> Response:
         path, media_type = videos.content_path(

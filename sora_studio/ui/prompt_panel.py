@@ -1,127 +1,68 @@
 """The prompt builder: brief, prompt text, model/size/duration, reference, characters, cost, Render.
 
-The builder offers only what the chosen model supports: its sizes and lengths
-(:class:`~sora_studio.ui.prompt.format_picker.FormatPicker`), the reference-image and character
-rows only for models that take them, Batch only where the model has a Batch price, and the
-"Advanced" group (:class:`~sora_studio.ui.prompt.advanced.AdvancedGroup`) only for models with
-extra settings. What is hidden is not sent.
+``PromptPanel`` only composes the builder's parts (``ui/prompt/``) and turns them into one
+order: the brief and prompt (``brief_section``), the formats the chosen model supports
+(``format_picker``), the reference-image and character rows only for models and providers that
+take them, Batch only where the model has a Batch price, the "Advanced" group only for models
+with extra settings (``advanced``), templates (``templates``), and the cost and Render footer
+(``render_footer``). What is hidden is not sent.
 
 GUI thread only. Every edit re-runs the pre-flight (validation, local policy pre-check, cost and
 budget; pure and cheap) after a short debounce and shows each problem in red under the field it
 concerns; Render stays disabled with the reason beside it until the order is ok. Policy warnings
 (phrases the provider *may* refuse, such as "murder" in a crime drama) are shown in amber under
-the prompt and named beside Render, which stays enabled. Policy hits are underlined in the prompt
-editor, red for refusals and amber for warnings. When the provider has a moderation endpoint, the
-prompt is also sent there off the GUI thread, debounced.
-Pressing Render emits ``render_requested(RenderOrder)``; the main window queues it to the
-PollWorker.
+the prompt and named beside Render, which stays enabled. When the provider has a moderation
+endpoint, the prompt is also sent there off the GUI thread, debounced (``moderation``). A second
+Render of the very same order within seconds is asked about (``repeat``). Pressing Render emits
+``render_requested(RenderOrder)``; the main window queues it to the PollWorker.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QCheckBox,
-    QHBoxLayout,
-    QInputDialog,
     QLabel,
-    QMenu,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
     QScrollArea,
-    QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from sora_studio.core.brief import compose_prompt
-from sora_studio.core.capabilities import Feature, ProviderCapabilities
-from sora_studio.core.catalog import Catalog
 from sora_studio.core.model_spec import Support
-from sora_studio.core.models import Brief, Character, CharacterRef, Size
-from sora_studio.core.pricing import format_cents
-from sora_studio.core.validation import MAX_PROMPT_CHARS
+from sora_studio.core.models import Brief, CharacterRef, Size
 from sora_studio.services.orders import Preflight, RenderOrder
 from sora_studio.services.preflight import compute_preflight
-from sora_studio.services.repeat_guard import RepeatGuard
-from sora_studio.services.spend import order_estimate
-from sora_studio.ui.icons import make_icon
 from sora_studio.ui.prompt.advanced import AdvancedGroup
 from sora_studio.ui.prompt.background import BackgroundCalls
-from sora_studio.ui.prompt.brief_form import PLACEHOLDERS, BriefForm
+from sora_studio.ui.prompt.brief_section import BriefSection
 from sora_studio.ui.prompt.characters import CharacterPicker
-from sora_studio.ui.prompt.cost_text import cost_line
+from sora_studio.ui.prompt.cost_text import order_cost_line
+from sora_studio.ui.prompt.environment import BriefStore, BuilderEnvironment, Moderator
 from sora_studio.ui.prompt.format_picker import FormatPicker
-from sora_studio.ui.prompt.labels import mark_invalid, problem_label, set_problems, warning_label
-from sora_studio.ui.prompt.policy_marks import PolicyHighlighter, warning_color
+from sora_studio.ui.prompt.labels import mark_invalid, problem_label, set_problems
+from sora_studio.ui.prompt.moderation import ModerationCheck
 from sora_studio.ui.prompt.preflight import (
-    READY,
-    RENDER_TIP,
+    blocking_fields,
     blocking_reasons,
-    moderation_matches_warnings,
-    ready_text,
-    render_tooltip,
+    held_text,
+    problems_by_field,
     warning_text,
 )
 from sora_studio.ui.prompt.reference import ReferencePicker
+from sora_studio.ui.prompt.render_footer import RenderFooter
+from sora_studio.ui.prompt.repeat import RepeatCheck
+from sora_studio.ui.prompt.takes import TakesRow
+from sora_studio.ui.prompt.templates import TemplatesButton, brief_title
+
+# Re-exported: the desk and the tests know these names from here.
+__all__ = ["BriefStore", "BuilderEnvironment", "Moderator", "PromptPanel", "brief_title"]
 
 PREFLIGHT_DEBOUNCE_MS = 120
-SHORT_REASON_CHARS = 90  # a longer single reason is summarised; the field shows it in full
-MODERATION_DEBOUNCE_MS = 800
-MAX_VARIANTS = 4
-
-# A moderation call: the prompt -> (flagged, categories), or None when the provider has none.
-Moderator = Callable[[str], "tuple[bool, list[str]] | None"]
-
-
-class BriefStore(Protocol):
-    """What the builder needs from the repository for templates and recent briefs."""
-
-    def list_templates(self) -> dict[str, Brief]: ...
-
-    def save_template(self, name: str, brief: Brief) -> None: ...
-
-    def recent_briefs(self, limit: int = 10) -> list[Brief]: ...
-
-    def add_recent_brief(self, brief: Brief) -> None: ...
-
-
-# Model abilities that also need the provider's server to offer them.
-_PROVIDER_FEATURE = {
-    Support.REFERENCE_IMAGE: Feature.REFERENCE_IMAGE,
-    Support.CHARACTERS: Feature.CHARACTERS,
-}
-
-
-@dataclass(frozen=True)
-class BuilderEnvironment:
-    """What the builder offers: the active provider's catalog, its switches, saved characters."""
-
-    provider: str
-    catalog: Catalog
-    long_durations: bool
-    references_dir: Path
-    characters: tuple[Character, ...] = ()
-    retired: bool = False  # OpenAI's own Videos API: explained in the builder, never sent
-    # What the provider's server can do: a reference image, characters or Batch it cannot take
-    # are hidden like those the model cannot take.
-    capabilities: ProviderCapabilities = field(default_factory=ProviderCapabilities)
-
-
-def brief_title(brief: Brief) -> str:
-    text = " ".join((brief.subject or compose_prompt(brief)).split())
-    return text if len(text) <= 60 else text[:59] + "…"
+# Where each pre-flight field's problems are shown (the prompt's go under the prompt).
+_FORMAT_FIELDS = ("provider", "model", "size", "seconds", "batch")
 
 
 class PromptPanel(QWidget):
@@ -142,60 +83,26 @@ class PromptPanel(QWidget):
         super().__init__(parent)
         self.environment = environment
         self.store = store
-        self.moderator = moderator
         self.background = background or BackgroundCalls(self)
         self._budget_cap: Decimal | None = None
         self._committed = Decimal(0)
         self._engine_ready = True
         self._engine_reason = ""
-        self._moderation: tuple[str, bool, list[str]] | None = None  # (prompt, flagged, cats)
         self._preflight: Preflight | None = None
-        self._repeat_guard = RepeatGuard()  # a second Ctrl+Enter is asked about, not paid for
-        self._free_mode = False
-        self._touched = False  # has the user typed anything yet (empty prompt shown as a hint)
-        # The prompt text last seen: re-underlining (a theme change) emits textChanged too.
-        self._seen_text = ""
+        self._repeat = RepeatCheck(self)  # a second Ctrl+Enter is asked about, not paid for
 
-        # --- brief and prompt -----------------------------------------------------------------
-        self.structured_button = QToolButton()
-        self.structured_button.setText("Structured")
-        self.free_button = QToolButton()
-        self.free_button.setText("Free text")
-        self.mode_group = QButtonGroup(self)
-        for button in (self.structured_button, self.free_button):
-            button.setCheckable(True)
-            self.mode_group.addButton(button)
-        self.structured_button.setChecked(True)
-        self.structured_button.setToolTip("Compose the prompt from the brief fields")
-        self.free_button.setToolTip("Write the prompt yourself; the brief fields are set aside")
-        self.structured_button.clicked.connect(lambda: self.set_free_mode(False))
-        self.free_button.clicked.connect(lambda: self.set_free_mode(True))
-        self.templates_button = QToolButton()
-        self.templates_button.setText("Templates")
-        self.templates_button.setIcon(make_icon("template"))
-        self.templates_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.templates_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.templates_menu = QMenu(self)
-        self.templates_menu.aboutToShow.connect(self._fill_templates_menu)
-        self.templates_button.setMenu(self.templates_menu)
-        self.templates_button.setEnabled(store is not None)
-
-        self.brief_form = BriefForm()
-        self.brief_form.changed.connect(self._on_brief_changed)
-        self.prompt_edit = QPlainTextEdit()
-        self.prompt_edit.setObjectName("promptEdit")
-        self.prompt_edit.setPlaceholderText(
-            "The prompt sent to the provider. Fill in the brief above, or switch to Free text "
-            "and write it here."
-        )
-        self.prompt_edit.setMinimumHeight(72)
-        self.prompt_edit.setMaximumHeight(130)
-        self.prompt_edit.textChanged.connect(self._on_prompt_edited)
-        self.prompt_count = QLabel()
-        self.prompt_count.setProperty("role", "hint")
-        self.prompt_problems = problem_label()
-        self.prompt_warnings = warning_label()
-        self.policy_highlighter = PolicyHighlighter(self.prompt_edit.document(), self.palette())
+        # --- brief and prompt, templates, moderation ----------------------------------------
+        self.templates_button = TemplatesButton(store, self.brief)
+        self.templates_button.chosen.connect(self.load_brief)
+        self.templates_menu = self.templates_button.templates_menu
+        self.brief_section = BriefSection([self.templates_button])
+        self.brief_section.changed.connect(self._schedule)
+        self.brief_form = self.brief_section.brief_form
+        self.prompt_edit = self.brief_section.prompt_edit
+        self.prompt_problems = self.brief_section.prompt_problems
+        self.prompt_warnings = self.brief_section.prompt_warnings
+        self.moderation = ModerationCheck(self.background, self.prompt_text, moderator, self)
+        self.moderation.changed.connect(self._on_moderation)
 
         # --- model, size, duration, and the model's extra settings ----------------------------
         self.formats = FormatPicker()
@@ -216,36 +123,22 @@ class PromptPanel(QWidget):
         self.reference_problems = problem_label()
         self.characters = CharacterPicker()
         self.characters.changed.connect(self._schedule)
-        self.characters.picked.connect(self._insert_character_name)
+        self.characters.picked.connect(self.brief_section.insert_character_name)
         self.character_problems = problem_label()
 
-        # --- variants, batch, cost, render ----------------------------------------------------
-        self.variants_spin = QSpinBox()
-        self.variants_spin.setRange(1, MAX_VARIANTS)
-        self.variants_spin.setToolTip("How many takes of this prompt to render (each is charged)")
-        self.variants_spin.valueChanged.connect(self._schedule)
-        self.batch_check = QCheckBox("Batch (half price, slower)")
-        self.batch_check.setToolTip(
-            "Send through the Batch API: half the price, results within hours instead of minutes"
-        )
-        self.batch_check.toggled.connect(self._schedule)
-        self.cost_label = QLabel()
-        self.cost_label.setProperty("role", "cost")
-        self.cost_label.setWordWrap(True)
-        self.budget_label = QLabel()
-        self.budget_label.setProperty("role", "hint")
-        self.budget_label.setWordWrap(True)
-        self.budget_problems = problem_label()
-        self.render_button = QPushButton(make_icon("render", "#ffffff"), "Render")
-        self.render_button.setObjectName("renderButton")
-        self.render_button.clicked.connect(self.submit)
-        self.why_label = QLabel()
-        self.why_label.setProperty("role", "hint")
-        self.why_label.setWordWrap(True)
-        self.render_action = QAction(make_icon("render"), "Render", self)
-        self.render_action.setShortcut(QKeySequence("Ctrl+Return"))
-        self.render_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.render_action.triggered.connect(self.submit)
+        # --- variants, batch; cost and Render in the footer -----------------------------------
+        self.takes = TakesRow()
+        self.takes.changed.connect(self._schedule)
+        self.variants_spin = self.takes.variants_spin
+        self.batch_check = self.takes.batch_check
+        self.footer = RenderFooter()
+        self.footer.render_pressed.connect(self.submit)
+        self.cost_label = self.footer.cost_label
+        self.budget_label = self.footer.budget_label
+        self.budget_problems = self.footer.budget_problems
+        self.why_label = self.footer.why_label
+        self.render_button = self.footer.render_button
+        self.render_action = self.footer.render_action
         self.addAction(self.render_action)
 
         self._build_layout()
@@ -253,63 +146,33 @@ class PromptPanel(QWidget):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(PREFLIGHT_DEBOUNCE_MS)
         self._debounce.timeout.connect(self.refresh_preflight)
-        self._moderation_timer = QTimer(self)
-        self._moderation_timer.setSingleShot(True)
-        self._moderation_timer.setInterval(MODERATION_DEBOUNCE_MS)
-        self._moderation_timer.timeout.connect(self._start_moderation)
         self.set_environment(environment)
-        self._recolor_warnings()
+        self.brief_section.follow_palette(self.palette())
         self.refresh_preflight()  # a complete cost line and hints from the first paint
 
     def _build_layout(self) -> None:
-        header = QHBoxLayout()
-        heading = QLabel("Brief")
-        heading.setProperty("role", "heading")
-        header.addWidget(heading)
-        header.addStretch(1)
-        header.addWidget(self.structured_button)
-        header.addWidget(self.free_button)
-        header.addWidget(self.templates_button)
-
-        prompt_header = QHBoxLayout()
-        prompt_heading = QLabel("Prompt")
-        prompt_heading.setProperty("role", "heading")
-        prompt_header.addWidget(prompt_heading)
-        prompt_header.addStretch(1)
-        prompt_header.addWidget(self.prompt_count)
-
         self.reference_heading = QLabel("Reference image")
         self.reference_heading.setProperty("role", "heading")
         self.characters_heading = QLabel("Characters")
         self.characters_heading.setProperty("role", "heading")
-
-        takes = QHBoxLayout()
-        takes.addWidget(QLabel("Variants"))
-        takes.addWidget(self.variants_spin)
-        takes.addSpacing(12)
-        takes.addWidget(self.batch_check)
-        takes.addStretch(1)
-
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(10, 8, 10, 8)
         column.setSpacing(6)
-        column.addLayout(header)
-        column.addWidget(self.brief_form)
-        column.addLayout(prompt_header)
-        column.addWidget(self.prompt_edit)
-        column.addWidget(self.prompt_problems)
-        column.addWidget(self.prompt_warnings)
-        column.addWidget(self.formats)
-        column.addWidget(self.format_problems)
-        column.addWidget(self.reference_heading)
-        column.addWidget(self.reference)
-        column.addWidget(self.reference_problems)
-        column.addWidget(self.characters_heading)
-        column.addWidget(self.characters)
-        column.addWidget(self.character_problems)
-        column.addWidget(self.advanced)
-        column.addLayout(takes)
+        for widget in (
+            self.brief_section,
+            self.formats,
+            self.format_problems,
+            self.reference_heading,
+            self.reference,
+            self.reference_problems,
+            self.characters_heading,
+            self.characters,
+            self.character_problems,
+            self.advanced,
+            self.takes,
+        ):
+            column.addWidget(widget)
         column.addStretch(1)
         scroll = self._scroll = QScrollArea()
         scroll.setWidget(body)
@@ -317,33 +180,28 @@ class PromptPanel(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-        footer = QWidget()
-        foot = QVBoxLayout(footer)
-        foot.setContentsMargins(10, 6, 10, 10)
-        foot.addWidget(self.cost_label)
-        foot.addWidget(self.budget_label)
-        foot.addWidget(self.budget_problems)
-        render_row = QHBoxLayout()
-        render_row.addWidget(self.why_label, 1)
-        render_row.addWidget(self.render_button, 0, Qt.AlignmentFlag.AlignBottom)
-        foot.addLayout(render_row)
-
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(scroll, 1)
-        layout.addWidget(footer)
+        layout.addWidget(self.footer)
 
     # --- environment from outside ----------------------------------------------------------
+
+    @property
+    def moderator(self) -> Moderator | None:
+        return self.moderation.moderator
+
+    @moderator.setter
+    def moderator(self, moderator: Moderator | None) -> None:
+        self.moderation.moderator = moderator  # the desk sets it once the provider is known
 
     def set_environment(self, environment: BuilderEnvironment) -> None:
         """A new provider, catalog, switch or character list: refill the choices, keep picks."""
         self.environment = environment
         self.reference.references_dir = environment.references_dir
         self.formats.set_catalog(environment.catalog, environment.long_durations)
-        self.characters.set_characters(
-            [c for c in environment.characters if c.provider == environment.provider]
-        )
+        self.characters.set_characters(environment.own_characters())
         self._schedule()
 
     def _apply_model(self) -> None:
@@ -359,14 +217,8 @@ class PromptPanel(QWidget):
         self.characters.setHidden(not takes_characters)
         if not takes_characters:
             self.character_problems.hide()
-        self.batch_check.setHidden(
-            (spec is not None and not spec.has_batch)
-            or not self.environment.capabilities.supports(Feature.BATCH)
-        )
-        # A silent model ignores the brief's audio line; say so where it is typed.
-        silent = spec is not None and not spec.takes(Support.AUDIO)
-        audio = self.brief_form.fields["audio"]
-        audio.setPlaceholderText("Silent model" if silent else PLACEHOLDERS["audio"])
+        self.batch_check.setHidden(not self.environment.offers_batch(spec))
+        self.brief_section.mark_silent(spec is not None and not spec.takes(Support.AUDIO))
         self.advanced.set_model(spec)
         self._schedule()
 
@@ -375,13 +227,7 @@ class PromptPanel(QWidget):
         QTimer.singleShot(0, self, lambda: self._scroll.ensureWidgetVisible(self.advanced, 0, 8))
 
     def _takes(self, feature: Support) -> bool:
-        provider_feature = _PROVIDER_FEATURE.get(feature)
-        if provider_feature is not None and not self.environment.capabilities.supports(
-            provider_feature
-        ):
-            return False
-        spec = self.formats.spec()
-        return spec is None or spec.takes(feature)
+        return self.environment.offers(feature, self.formats.spec())
 
     def set_budget(self, cap_cents: Decimal | None, committed_cents: Decimal) -> None:
         self._budget_cap = cap_cents
@@ -397,13 +243,11 @@ class PromptPanel(QWidget):
     # --- reading the order -----------------------------------------------------------------
 
     def prompt_text(self) -> str:
-        return self.prompt_edit.toPlainText()
+        return self.brief_section.prompt_text()
 
     def brief(self) -> Brief:
         """The brief behind the prompt; in free mode the whole prompt is the free text."""
-        if self._free_mode:
-            return Brief(free_text=self.prompt_text())
-        return self.brief_form.brief()
+        return self.brief_section.brief()
 
     def order(self) -> RenderOrder:
         """What Render would send: only what the chosen model takes."""
@@ -434,57 +278,11 @@ class PromptPanel(QWidget):
 
     def set_free_mode(self, free: bool) -> None:
         """Free text: the prompt box is the truth. Structured: it is composed from the brief."""
-        self._free_mode = free
-        self.free_button.setChecked(free)
-        self.structured_button.setChecked(not free)
-        self.brief_form.setEnabled(not free)
-        self.brief_form.setVisible(not free)
-        if not free:
-            self._recompose()
-        self._schedule()
+        self.brief_section.set_free_mode(free)
 
     @property
     def free_mode(self) -> bool:
-        return self._free_mode
-
-    def _on_brief_changed(self) -> None:
-        self._touched = True
-        if not self._free_mode:
-            self._recompose()
-
-    def _recompose(self) -> None:
-        text = compose_prompt(self.brief_form.brief())
-        if text != self.prompt_text():
-            self.prompt_edit.blockSignals(True)
-            self.prompt_edit.setPlainText(text)
-            self.prompt_edit.blockSignals(False)
-            self._seen_text = text
-        self._schedule()
-
-    def _on_prompt_edited(self) -> None:
-        text = self.prompt_text()
-        if text == self._seen_text:
-            return  # only the underlines changed, not the words
-        self._seen_text = text
-        self._touched = True
-        if not self._free_mode and self.prompt_text() != compose_prompt(self.brief_form.brief()):
-            # Typing into the composed prompt detaches it from the fields: free mode, kept as is.
-            self._free_mode = True
-            self.free_button.setChecked(True)
-            self.structured_button.setChecked(False)
-            self.brief_form.setVisible(False)
-        self._schedule()
-
-    def _insert_character_name(self, character: Character) -> None:
-        name = character.name
-        if name in self.prompt_text():
-            return
-        if self._free_mode:
-            text = self.prompt_text().rstrip()
-            self.prompt_edit.setPlainText(f"{text}\nFeaturing {name}." if text else f"{name}.")
-        else:
-            subject = self.brief_form.brief().subject.strip().rstrip(".")
-            self.brief_form.set_field("subject", f"{subject} with {name}" if subject else name)
+        return self.brief_section.free_mode
 
     def _show_reference_error(self, message: str) -> None:
         self.reference_problems.setText(message)
@@ -492,8 +290,12 @@ class PromptPanel(QWidget):
 
     def _schedule(self, *_args: Any) -> None:
         self._debounce.start()
-        if self.moderator is not None:
-            self._moderation_timer.start()
+        self.moderation.schedule()
+
+    def _on_moderation(self) -> None:
+        self._apply_render_state()
+        if self._preflight is not None:
+            self._show(self._preflight)
 
     # --- pre-flight and display -----------------------------------------------------------------
 
@@ -520,29 +322,18 @@ class PromptPanel(QWidget):
         self.preflight_changed.emit(preflight)
 
     def _show(self, preflight: Preflight) -> None:
-        by_field: dict[str, list[str]] = {}
-        for problem in preflight.problems:
-            by_field.setdefault(problem.field, []).append(problem.message)
+        by_field = problems_by_field(preflight)
         prompt_msgs = by_field.get("prompt", []) + [f.message for f in preflight.blocking_flags]
-        if not self.prompt_text().strip() and not self._touched:
+        if self.brief_section.untouched:
             prompt_msgs = []  # an untouched, empty builder is a start, not a mistake
-        moderation = self._moderation_message()
+        moderation = self.moderation.message()
         if moderation:
             prompt_msgs.append(moderation)
-        set_problems(self.prompt_problems, prompt_msgs, self.prompt_edit)
-        moderation_warning = self._moderation_warning()
+        moderation_warning = self.moderation.warning()
         warning = warning_text(preflight, [moderation_warning] if moderation_warning else [])
-        self.prompt_warnings.setText(warning)
-        self.prompt_warnings.setVisible(bool(warning))
-        set_problems(
-            self.format_problems,
-            by_field.get("provider", [])
-            + by_field.get("model", [])
-            + by_field.get("size", [])
-            + by_field.get("seconds", [])
-            + by_field.get("batch", []),
-            None,
-        )
+        self.brief_section.show_checks(prompt_msgs, warning)
+        formats = [m for field in _FORMAT_FIELDS for m in by_field.get(field, [])]
+        set_problems(self.format_problems, formats, None)
         set_problems(self.reference_problems, by_field.get("reference", []), None)
         set_problems(
             self.character_problems,
@@ -556,46 +347,12 @@ class PromptPanel(QWidget):
             (self.seconds_combo, "seconds"),
         ):
             mark_invalid(combo, name in by_field)
-        length = len(self.prompt_text())
-        self.prompt_count.setText(f"{length:,} / {MAX_PROMPT_CHARS:,}")
 
-        order = self.order()
-        self.cost_label.setText(
-            cost_line(
-                self.formats.spec(),
-                preflight,
-                variants=max(1, order.variants),
-                batch=order.batch,
-                standard_total=self._standard_total(preflight) if order.batch else Decimal(0),
-                render_s=self.environment.catalog.expected_render_s(
-                    order.model, order.size, order.seconds
-                ),
-            )
+        cost = order_cost_line(
+            self.formats.spec(), preflight, self.order(), self.environment.catalog
         )
-        if preflight.budget_cap_cents is None:
-            self.budget_label.setText("No budget cap set.")
-        else:
-            left = preflight.budget_left_after_cents or Decimal(0)
-            cap = format_cents(preflight.budget_cap_cents)
-            self.budget_label.setText(
-                f"Budget left after this render: {format_cents(left)} of {cap}"
-                if left >= 0
-                else f"This render would go {format_cents(-left)} over the {cap} budget."
-            )
-        budget_msgs = [] if preflight.within_budget else [blocking_reasons(preflight)[-1]]
-        set_problems(self.budget_problems, budget_msgs, None)
+        self.footer.show_costs(cost, preflight)
         self._apply_render_state()
-
-    def _standard_total(self, preflight: Preflight) -> Decimal:
-        order = self.order()
-        return order_estimate(
-            self.environment.catalog,
-            model=order.model,
-            size=order.size,
-            seconds=order.seconds,
-            batch=False,
-            variants=max(1, order.variants),
-        )
 
     def render_blockers(self) -> list[str]:
         """Why Render is disabled right now (empty when it is enabled)."""
@@ -604,176 +361,52 @@ class PromptPanel(QWidget):
             reasons.append(self._engine_reason or "The render engine is starting…")
         if self._preflight is not None:
             reasons += blocking_reasons(self._preflight)
-        moderation = self._moderation_message()
+        moderation = self.moderation.message()
         if moderation:
             reasons.append(moderation)
         return reasons
 
     def blocking_fields(self) -> list[str]:
         """Names of the places that hold Render back, in the order they appear in the builder."""
-        names: list[str] = []
-        preflight = self._preflight
-        if preflight is not None:
-            fields = {p.field for p in preflight.problems}
-            if "prompt" in fields or preflight.blocking_flags or self._moderation_message():
-                names.append("prompt")
-            for field, label in (
-                ("model", "model"),
-                ("size", "size"),
-                ("seconds", "length"),
-                ("reference", "reference image"),
-                ("characters", "characters"),
-                ("extras", "advanced settings"),
-                ("variants", "variants"),
-            ):
-                if field in fields:
-                    names.append(label)
-            if not preflight.within_budget:
-                names.append("budget")
-        return names
+        if self._preflight is None:
+            return []
+        flagged = self.moderation.message() is not None
+        return blocking_fields(self._preflight, prompt_flagged=flagged)
 
     def _apply_render_state(self) -> None:
         reasons = self.render_blockers()
-        self.render_button.setEnabled(not reasons)
-        self.render_action.setEnabled(not reasons)
         if not reasons:
-            # Warnings never disable Render; they are named here and listed in the tooltip.
-            preflight = self._preflight
-            self.why_label.setText(ready_text(preflight) if preflight else READY)
-            self.render_button.setToolTip(render_tooltip(preflight) if preflight else RENDER_TIP)
+            self.footer.show_ready(self._preflight)
             return
-        self.render_button.setToolTip("\n".join(f"• {r}" for r in reasons))
-        if not self._engine_ready:
-            # Nothing the user did: say what is happening rather than list their fields.
-            self.why_label.setText(f"Can’t render yet: {reasons[0]}")
-            return
-        if not self._touched and not self.prompt_text().strip():
-            self.why_label.setText("Describe the shot in the brief (or as free text) to start.")
-            return
-        if len(reasons) == 1 and len(reasons[0]) <= SHORT_REASON_CHARS:
-            self.why_label.setText(f"Can’t render yet: {reasons[0]}")
-            return
-        places = self.blocking_fields()
-        where = ", ".join(places) if places else "see the notes above"
-        count = f"{len(reasons)} problems" if len(reasons) > 1 else "1 problem"
-        self.why_label.setText(f"Can’t render yet: {count} marked in red ({where}).")
+        why = held_text(
+            reasons,
+            engine_ready=self._engine_ready,
+            untouched=self.brief_section.untouched,
+            places=self.blocking_fields(),
+        )
+        self.footer.show_held(reasons, why)
 
     # --- theme -----------------------------------------------------------------------------------
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self._recolor_warnings()
-
-    def _recolor_warnings(self) -> None:
-        """Follow a theme switch: the amber for light and dark windows differs."""
-        palette = self.palette()
-        sheet = f"color: {warning_color(palette)};"
-        if self.prompt_warnings.styleSheet() != sheet:
-            self.prompt_warnings.setStyleSheet(sheet)
-        self.policy_highlighter.set_palette(palette)
-
-    # --- moderation -------------------------------------------------------------------------------
-
-    def _moderation_flags(self) -> list[str] | None:
-        """The flagged categories for the current prompt; None when not flagged (or stale)."""
-        if self._moderation is None:
-            return None
-        prompt, flagged, categories = self._moderation
-        if not flagged or prompt != self.prompt_text():
-            return None
-        return categories
-
-    def _moderation_message(self) -> str | None:
-        """The moderation flag as a reason Render is disabled, unless local warnings explain it."""
-        categories = self._moderation_flags()
-        if categories is None or moderation_matches_warnings(categories, self.prompt_text()):
-            return None
-        what = ", ".join(categories) if categories else "its content policy"
-        return f"The provider's moderation check flags this prompt ({what}); rephrase it."
-
-    def _moderation_warning(self) -> str | None:
-        """The moderation flag as a warning, when it only echoes the local warnings."""
-        categories = self._moderation_flags()
-        if not categories or not moderation_matches_warnings(categories, self.prompt_text()):
-            return None
-        return (
-            f"The provider's moderation check also flags this prompt ({', '.join(categories)}); "
-            "the render may be refused."
-        )
-
-    def _start_moderation(self) -> None:
-        moderator = self.moderator
-        prompt = self.prompt_text()
-        if moderator is None or not prompt.strip():
-            return
-        if self._moderation is not None and self._moderation[0] == prompt:
-            return
-
-        def done(result: Any, error: BaseException | None) -> None:
-            if error is not None or result is None:
-                return  # moderation is advisory: an outage must not block rendering
-            flagged, categories = result
-            self._moderation = (prompt, bool(flagged), list(categories))
-            self._apply_render_state()
-            if self._preflight is not None:
-                self._show(self._preflight)
-
-        self.background.call("moderation", lambda: moderator(prompt), done)
+            self.brief_section.follow_palette(self.palette())
 
     # --- templates and recent briefs --------------------------------------------------------------
 
-    def _fill_templates_menu(self) -> None:
-        menu = self.templates_menu
-        menu.clear()
-        if self.store is None:
-            return
-        save = menu.addAction(make_icon("save"), "Save brief as template…")
-        save.triggered.connect(self.save_template_dialog)
-        templates = self.store.list_templates()
-        menu.addSeparator()
-        if templates:
-            for name, brief in templates.items():
-                action = menu.addAction(make_icon("template"), name)
-                action.triggered.connect(lambda _=False, b=brief: self.load_brief(b))
-        else:
-            menu.addAction("No templates yet").setEnabled(False)
-        recent_menu = menu.addMenu(make_icon("history"), "Recent briefs")
-        recent = self.store.recent_briefs(10)
-        if recent:
-            for brief in recent:
-                action = recent_menu.addAction(brief_title(brief))
-                action.setToolTip(compose_prompt(brief))
-                action.triggered.connect(lambda _=False, b=brief: self.load_brief(b))
-        else:
-            recent_menu.addAction("Nothing rendered yet").setEnabled(False)
-
     def save_template_dialog(self) -> bool:
-        name, ok = QInputDialog.getText(self, "Save template", "Template name:")
-        if not ok or not name.strip():
-            return False
-        return self.save_template(name.strip())
+        return self.templates_button.save_dialog()
 
     def save_template(self, name: str) -> bool:
-        if self.store is None:
-            return False
-        self.store.save_template(name, self.brief())
-        return True
+        return self.templates_button.save(name)
 
     def load_brief(self, brief: Brief) -> None:
         """Fill the builder from a template or a recent brief."""
-        structured = any(
-            getattr(brief, f) for f in ("subject", "setting", "camera", "lighting", "motion")
-        ) or any(getattr(brief, f) for f in ("style", "audio", "constraints"))
-        self.brief_form.set_brief(brief)
-        if structured:
-            self.set_free_mode(False)
-        else:
-            self.set_free_mode(True)
-            self.prompt_edit.setPlainText(brief.free_text)
+        self.brief_section.load_brief(brief)
 
     def templates(self) -> Sequence[str]:
-        return list(self.store.list_templates()) if self.store else []
+        return self.templates_button.names()
 
     # --- submit -----------------------------------------------------------------------------------
 
@@ -783,33 +416,17 @@ class PromptPanel(QWidget):
         if self.render_blockers():
             return False
         order = self.order()
-        now = time.monotonic()
-        if self._repeat_guard.is_repeat(order, now) and not self._confirm_repeat(order):
+        cost = self._preflight.estimate_cents if self._preflight is not None else None
+        if not self._repeat.allows(order, cost):
             return False
-        self._repeat_guard.sent(order, now)
         if self.store is not None:
             self.store.add_recent_brief(order.brief)
         self.render_requested.emit(order)
         return True
 
-    def _confirm_repeat(self, order: RenderOrder) -> bool:
-        """Ask before sending the very same paid render again a few seconds later."""
-        cost = self._preflight.estimate_cents if self._preflight is not None else None
-        price = f" for {format_cents(cost)}" if cost else ""
-        answer = QMessageBox.question(
-            self,
-            "Render the same shot again?",
-            f"You sent this exact shot a moment ago. Render it again{price}?\n\n"
-            "To get several takes of one prompt, raise Variants instead.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
     def shutdown(self) -> None:
         self._debounce.stop()
-        self._moderation_timer.stop()
-        self.background.cancel("moderation")
+        self.moderation.stop()
         self.background.cancel("reference")
         self.background.wait(5000)
 

@@ -68,7 +68,7 @@ def test_render_through_the_proxy(
     assert raw.headers["x-litellm-model-group"] == "sora-2"
     provider, model, upstream = route_of(body["id"])
     assert (provider, model) == ("openai", "sora-2")
-    assert server.emulator.state.get("videos", upstream) is not None  # the upstream's own id
+    assert server.emulator.state.videos.get(upstream) is not None  # the upstream's own id
 
     done = client.videos.poll(body["id"])  # the id goes back exactly as received
     assert done.status == "completed" and done.id == body["id"]

@@ -6,12 +6,14 @@ import io
 import json
 import urllib.error
 import urllib.request
+from dataclasses import replace
 from typing import Any
 
 import openai
 import pytest
 from PIL import Image
 
+from sora_studio.emulator.records import VideoRecord
 from sora_studio.emulator.server import EmulatorServer
 
 
@@ -164,10 +166,10 @@ def test_extension_limits_and_expiry(emulator: EmulatorServer) -> None:
     refused(lambda: client.videos.remix(video.id, prompt="x"), openai.APIStatusError)
 
     # Pretend the source already holds six extensions and 112 s, without rendering them all.
-    def stretched(obj: dict[str, Any]) -> None:
-        obj.update(expires_at=None, seconds="112", _extension_count=6)
+    def stretched(record: VideoRecord) -> VideoRecord:
+        return replace(record, expires_at=None, seconds="112", extension_count=6)
 
-    emulator.emulator.state.update("videos", video.id, stretched)
+    emulator.emulator.state.videos.update(video.id, stretched)
 
     def extend(seconds: str) -> Any:
         return refused(
@@ -181,10 +183,10 @@ def test_extension_limits_and_expiry(emulator: EmulatorServer) -> None:
     error = extend("12")
     assert "6 times" in error.message and "120" in error.message
 
-    def fewer(obj: dict[str, Any]) -> None:
-        obj["_extension_count"] = 2
+    def fewer(record: VideoRecord) -> VideoRecord:
+        return replace(record, extension_count=2)
 
-    emulator.emulator.state.update("videos", video.id, fewer)
+    emulator.emulator.state.videos.update(video.id, fewer)
     assert "120" in extend("12").message
     assert "segment" in extend("6").message
     error = refused(

@@ -10,8 +10,11 @@ import pytest
 from PIL import Image
 
 from sora_studio.core.spritesheet import layout_for_video
-from sora_studio.emulator.procedural import Planes, Scene, Timecode, chord_for, look_for
+from sora_studio.emulator.look import look_for
+from sora_studio.emulator.overlays import Timecode
+from sora_studio.emulator.procedural import Scene, chord_for
 from sora_studio.emulator.renderer import RenderCancelled, RenderSpec, render_video
+from sora_studio.emulator.yuv import Planes
 from sora_studio.media.frames import extract_frame, sprite_times
 from sora_studio.media.probe import probe_video, verify_video
 

@@ -216,8 +216,8 @@ def test_remix_edit_extend_and_characters(emulator: EmulatorServer, tmp_path: Pa
     )
     assert multipart.status == "queued"
     for made in (with_character, multipart):
-        stored = emulator.emulator.state.get("videos", made.id)
-        assert stored is not None and stored["_characters"] == [character.id]
+        stored = emulator.emulator.state.videos.get(made.id)
+        assert stored is not None and stored.characters == (character.id,)
 
 
 def test_async_client_round_trip(emulator: EmulatorServer) -> None:

@@ -30,6 +30,7 @@ import openai
 import pytest
 from PIL import Image
 
+from sora_studio.emulator.records import VideoRecord
 from tests.providers.litellm_proxy import (
     MASTER_KEY,
     EgressTrap,
@@ -109,8 +110,8 @@ def upstream_error(body: dict[str, Any], kind: str) -> dict[str, Any]:
     return embedded
 
 
-def emulator_record(proxy: LiteLLMProxy, upstream_id: str) -> dict[str, Any]:
-    record = proxy.emulator.emulator.state.get("videos", upstream_id)
+def emulator_record(proxy: LiteLLMProxy, upstream_id: str) -> VideoRecord:
+    record = proxy.emulator.emulator.state.videos.get(upstream_id)
     assert record is not None, f"the emulator has no video {upstream_id}"
     return record
 
@@ -214,7 +215,7 @@ def test_sdk_create_is_multipart_and_the_id_encodes_the_route(
     assert raw.headers["x-litellm-model-group"] == "sora-2"
     assert raw.headers["x-litellm-response-cost"] == "0.4"  # its price map: $0.10/s for sora-2
     # The upstream got the prompt under its own id; the proxy's object does not echo it.
-    assert emulator_record(proxy, route_["video_id"])["prompt"] == "a paper boat"
+    assert emulator_record(proxy, route_["video_id"]).prompt == "a paper boat"
     assert sdk.videos.retrieve(body["id"]).prompt is None
 
 
@@ -253,7 +254,7 @@ def test_create_with_an_input_reference_file(
         input_reference=("still.png", png(), "image/png"),
     )
     upstream = decode_video_id(video.id)["video_id"]
-    assert emulator_record(proxy, upstream)["_reference"]  # the file reached the upstream
+    assert emulator_record(proxy, upstream).reference  # the file reached the upstream
     assert wait_done(http, video.id)["status"] == "completed"
 
 
@@ -296,7 +297,7 @@ def test_characters_route_by_target_model_names_and_ids_encode_the_deployment(
         "created_at": fetched.json()["created_at"],
         "name": "Ada",
     }
-    assert proxy.emulator.emulator.state.get("characters", upstream_id) is not None
+    assert proxy.emulator.emulator.state.characters.get(upstream_id) is not None
 
 
 def test_a_character_sent_as_json_is_decoded_for_the_upstream(
@@ -314,7 +315,7 @@ def test_a_character_sent_as_json_is_decoded_for_the_upstream(
     )
     assert response.status_code == 200, response.text
     upstream = decode_video_id(response.json()["id"])["video_id"]
-    assert emulator_record(proxy, upstream)["_characters"] == [upstream_id]
+    assert emulator_record(proxy, upstream).characters == (upstream_id,)
     assert wait_done(http, response.json()["id"])["status"] == "completed"
 
 
@@ -370,7 +371,7 @@ def test_characters_none_id_is_dropped_silently(proxy: LiteLLMProxy, http: httpx
     )
     assert response.status_code == 200
     upstream = decode_video_id(response.json()["id"])["video_id"]
-    assert emulator_record(proxy, upstream)["_characters"] == []
+    assert emulator_record(proxy, upstream).characters == ()
 
 
 # -- retrieve, list, content, delete ------------------------------------------------------------
@@ -496,7 +497,7 @@ def test_edits_take_a_json_video_reference(
     assert body["remixed_from_video_id"] is None
     upstream = decode_video_id(body["id"])["video_id"]
     record = emulator_record(proxy, upstream)
-    assert (record["_mode"], record["_source_id"]) == (
+    assert (record.mode, record.source_id) == (
         "edit",
         decode_video_id(finished)["video_id"],
     )
@@ -522,7 +523,7 @@ def test_extensions_take_json_and_report_the_total_length(
     assert set(body) == VIDEO_KEYS and body["usage"] is None
     assert body["seconds"] == "8"  # source 4 s + 4 s, as the upstream reports it
     record = emulator_record(proxy, decode_video_id(body["id"])["video_id"])
-    assert record["_mode"] == "extend"
+    assert record.mode == "extend"
     assert wait_done(http, body["id"])["status"] == "completed"
 
 

@@ -1,37 +1,38 @@
 """What every compatibility mode shares: the mode base class, ready-made error answers, and the
 job plumbing that puts a mode's request onto the emulator's own renderer.
 
-A mode never touches ``videos.py``: it parses requests its server's way, stores a video record
-tagged with its name (``_compat``) through ``submit``, lets the ordinary ``JobRunner`` render it,
-and shows the record its server's way. Records keep the render's real size and seconds in
-``size``/``seconds`` (the runner reads them); what the server would echo lives in ``_echo``.
+A mode never touches ``videos.py``: it parses requests its server's way, stores a
+``VideoRecord`` tagged with its name (``compat``) through ``submit``, lets the ordinary
+``JobRunner`` render it, and shows the record its server's way. Records keep the render's real
+size and seconds in ``size``/``seconds`` (the runner reads them); what the server would echo
+lives in ``echo``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
 from sora_studio.emulator.errors import ApiError
 from sora_studio.emulator.faults import EmulatorSettings
 from sora_studio.emulator.forms import Upload
-from sora_studio.emulator.jobs import ACTIVE, asset_path, remove_media
-from sora_studio.emulator.state import EmulatorState, now_s
+from sora_studio.emulator.jobs import asset_path, remove_media
+from sora_studio.emulator.records import VideoRecord
+from sora_studio.emulator.state import EmulatorState
+from sora_studio.emulator.uploads import keep_image
 
 if TYPE_CHECKING:
     from sora_studio.emulator.server import Emulator
@@ -216,17 +217,6 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-def decode_data_url(url: str) -> bytes:
-    """The bytes of a ``data:...;base64,...`` URL; ValueError when it is not one."""
-    header, sep, payload = url.partition(",")
-    if not url.startswith("data:") or not sep or ";base64" not in header:
-        raise ValueError("expected a base64 data: URL such as 'data:image/png;base64,...'")
-    try:
-        return base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError(f"the data: URL holds invalid base64 ({exc})") from exc
-
-
 def attachment(filename: str) -> dict[str, str]:
     """The header FastAPI's ``FileResponse(filename=...)`` sends."""
     return {"content-disposition": f'attachment; filename="{filename}"'}
@@ -276,33 +266,21 @@ class CompatContext:
     def settings(self) -> EmulatorSettings:
         return self.emulator.settings
 
-    def records(self, mode: str) -> list[dict[str, Any]]:
+    def records(self, mode: str) -> list[VideoRecord]:
         """This mode's job records, oldest first (other modes' jobs are another server's)."""
-        return [v for v in self.state.all("videos") if v.get("_compat") == mode]
+        return [v for v in self.state.videos.all() if v.compat == mode]
 
-    def record(self, mode: str, video_id: str) -> dict[str, Any] | None:
-        video = self.state.get("videos", video_id)
-        return video if video is not None and video.get("_compat") == mode else None
+    def record(self, mode: str, video_id: str) -> VideoRecord | None:
+        video = self.state.videos.get(video_id)
+        return video if video is not None and video.compat == mode else None
 
     def video_file(self, video_id: str) -> Path:
         return asset_path(self.state, video_id, "video")
 
     def store_reference(self, video_id: str, data: bytes) -> Path:
         """Keep a reference image beside the job's media; ValueError when it is no image."""
-        from sora_studio.media.probe import MediaError, probe_image
-
-        folder = self.state.media_dir(video_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "input_reference.upload"
-        path.write_bytes(data)
-        try:
-            info = probe_image(path)
-        except MediaError as exc:
-            remove_media(self.state, video_id)
-            raise ValueError(str(exc)) from exc
-        final = path.with_suffix("." + {"jpeg": "jpg"}.get(info.format, info.format))
-        path.replace(final)
-        return final
+        path, _ = keep_image(self.state, video_id, data)
+        return path
 
     def submit(
         self,
@@ -315,59 +293,65 @@ class CompatContext:
         seconds: int,
         echo: dict[str, Any],
         reference: Path | None = None,
-    ) -> dict[str, Any]:
+    ) -> VideoRecord:
         """Store a queued job for ``mode`` and hand it to the renderer; returns the record."""
-        record = {
-            "id": video_id,
-            "object": "video",
-            "model": model,
-            "status": "queued",
-            "progress": 0,
-            "created_at": now_s(),
-            "completed_at": None,
-            "expires_at": None,
-            "prompt": prompt,
-            "size": size,
-            "seconds": str(seconds),
-            "quality": "standard",
-            "remixed_from_video_id": None,
-            "error": None,
-            "_mode": "create",
-            "_render_seconds": seconds,
-            "_reference": str(reference) if reference else None,
-            "_characters": [],
-            "_source_video": None,
-            "_source_id": None,
-            "_extension_count": 0,
-            "_batch_id": None,
-            "_compat": mode,
-            "_echo": echo,
-            "_submitted": time.time(),  # for inference_time_s, which servers report as a float
-        }
-        stored = self.state.put("videos", record)
+        record = VideoRecord.queued(
+            video_id,
+            model=model,
+            prompt=prompt,
+            size=size,
+            seconds=seconds,
+            reference=str(reference) if reference else None,
+            compat=mode,
+            echo=echo,
+            submitted=time.time(),  # for inference_time_s, which servers report as a float
+        )
+        stored = self.state.videos.put(record)
         self.emulator.runner.submit(video_id)
         return stored
 
-    def wait_finished(self, video_id: str, timeout: float) -> dict[str, Any] | None:
+    def wait_finished(self, video_id: str, timeout: float) -> VideoRecord | None:
         """Block until the job completes or fails (None if it vanished or timed out)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            video = self.state.get("videos", video_id)
-            if video is None or video["status"] in FINISHED:
+            video = self.state.videos.get(video_id)
+            if video is None or video.status in FINISHED:
                 return video
             time.sleep(0.05)
         return None
 
     def forget(self, video_id: str, *, keep_file: bool) -> None:
         """Drop a job's record; its render stops, and its files go unless ``keep_file``."""
-        self.state.delete("videos", video_id)
+        self.state.videos.delete(video_id)
         self.emulator.runner.cancel(video_id)
         if not keep_file:
             remove_media(self.state, video_id)
 
 
-def is_active(video: dict[str, Any]) -> bool:
-    return video["status"] in ACTIVE
+class JobEndpoints(Protocol):
+    """The handlers of a server that keeps jobs: create, list, retrieve, delete, content."""
+
+    async def create(self, request: Request) -> Response: ...
+
+    async def list(self, request: Request) -> Response: ...
+
+    async def retrieve(self, request: Request) -> Response: ...
+
+    async def delete(self, request: Request) -> Response: ...
+
+    async def content(self, request: Request) -> Response: ...
+
+
+def job_routes(handlers: JobEndpoints, *, also_post: Sequence[Route] = ()) -> list[BaseRoute]:
+    """``/v1/videos`` as a job-keeping server routes it; ``also_post`` go right after create."""
+    return [
+        Route("/v1/videos", handlers.create, methods=["POST"]),
+        *also_post,
+        Route("/v1/videos", handlers.list, methods=["GET"]),
+        Route("/v1/videos/{video_id}", handlers.retrieve, methods=["GET"]),
+        Route("/v1/videos/{video_id}", handlers.delete, methods=["DELETE"]),
+        Route("/v1/videos/{video_id}/content", handlers.content, methods=["GET"]),
+    ]
 
 
 class CompatMode:
@@ -408,7 +392,7 @@ class CompatMode:
         if self.memory_only:
             # The real server kept these in a dict; nothing of them survives its restart.
             for video in ctx.records(self.name):
-                ctx.state.delete("videos", video["id"])
+                ctx.state.videos.delete(video.id)
 
     def stop(self) -> None:
         """Called when the emulator stops."""

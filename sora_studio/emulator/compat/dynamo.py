@@ -45,13 +45,13 @@ from sora_studio.emulator.compat.base import (
     CompatError,
     CompatMode,
     content_type,
-    decode_data_url,
     parse_size,
     phrase,
     render_seconds,
     render_size,
 )
 from sora_studio.emulator.errors import ApiError
+from sora_studio.emulator.uploads import decode_data_url
 
 NAME = "dynamo"
 DEFAULT_SIZE = (832, 480)
@@ -127,9 +127,10 @@ class _Handlers:
         if failure is None:
             done = await run_in_threadpool(self.ctx.wait_finished, video_id, RENDER_TIMEOUT_S)
             # No job store: the record goes, the file stays where the url points.
-            self.ctx.state.delete("videos", video_id)
-        if done is None or done["status"] != "completed":
-            reason = failure or ((done or {}).get("error") or {}).get("message", "render lost")
+            self.ctx.state.videos.delete(video_id)
+        if done is None or done.status != "completed":
+            error = (done.error if done is not None else None) or {}
+            reason = failure or error.get("message", "render lost")
             return JSONResponse(
                 {
                     "id": video_id,

@@ -44,7 +44,6 @@ from sora_studio.emulator.compat.base import CompatContext, CompatError, CompatM
 from sora_studio.emulator.errors import ApiError
 from sora_studio.emulator.forms import read_body
 from sora_studio.emulator.middleware import injected_fault
-from sora_studio.emulator.state import public
 
 NAME = "litellm"
 VERSION = "1.108.7"  # the release whose answers this mode matches
@@ -269,7 +268,7 @@ class _Handlers:
             seconds=int(seconds),
             echo={},
         )
-        return public(record)
+        return record.public()
 
     async def list(self, request: Request) -> Response:
         named = (

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -35,11 +36,11 @@ from sora_studio.emulator.compat.base import (
     CompatMode,
     attachment,
     check_types,
-    decode_data_url,
     fastapi_detail,
     fastapi_invalid,
     float_field,
     int_field,
+    job_routes,
     new_uuid,
     parse_size,
     pydantic_text,
@@ -48,6 +49,8 @@ from sora_studio.emulator.compat.base import (
     render_size,
 )
 from sora_studio.emulator.errors import ApiError
+from sora_studio.emulator.records import VideoRecord
+from sora_studio.emulator.uploads import decode_data_url
 
 NAME = "sglang"
 DEFAULT_FPS = 24
@@ -93,11 +96,7 @@ class SGLangMode(CompatMode):
     def routes(self, ctx: CompatContext) -> list[BaseRoute]:
         handlers = _Handlers(self, ctx)
         return [
-            Route("/v1/videos", handlers.create, methods=["POST"]),
-            Route("/v1/videos", handlers.list, methods=["GET"]),
-            Route("/v1/videos/{video_id}", handlers.retrieve, methods=["GET"]),
-            Route("/v1/videos/{video_id}", handlers.delete, methods=["DELETE"]),
-            Route("/v1/videos/{video_id}/content", handlers.content, methods=["GET"]),
+            *job_routes(handlers),
             Route("/v1/models", handlers.models, methods=["GET"]),
             Route("/v1/models/{model:path}", handlers.model, methods=["GET"]),
             Route("/models", handlers.legacy_models, methods=["GET"]),
@@ -223,9 +222,9 @@ class _Handlers:
 
     # -- read ---------------------------------------------------------------------------------
 
-    def _job(self, video_id: str) -> dict[str, Any]:
+    def _job(self, video_id: str) -> VideoRecord:
         video = self.ctx.record(NAME, video_id)
-        if video is None or video.get("_deleted"):
+        if video is None or video.deleted:
             raise fastapi_detail(404, "Video not found")
         return video
 
@@ -238,15 +237,11 @@ class _Handlers:
         if errors:
             raise fastapi_invalid(errors)
         order = (request.query_params.get("order") or "desc").lower()
-        jobs = [
-            v
-            for v in sorted(self.ctx.records(NAME), key=lambda v: v.get("_seq", 0))
-            if not v.get("_deleted")
-        ]
-        jobs.sort(key=lambda v: v.get("created_at", 0), reverse=order != "asc")
+        jobs = [v for v in sorted(self.ctx.records(NAME), key=lambda v: v.seq) if not v.deleted]
+        jobs.sort(key=lambda v: v.created_at, reverse=order != "asc")
         after = request.query_params.get("after")
         if after is not None:
-            ids = [v["id"] for v in jobs]
+            ids = [v.id for v in jobs]
             jobs = jobs[ids.index(after) + 1 :] if after in ids else []
         if limit is not None:
             jobs = jobs[:limit]
@@ -255,7 +250,7 @@ class _Handlers:
     async def delete(self, request: Request) -> Response:
         video = self._job(request.path_params["video_id"])
         # The store forgets the job; the dispatched render goes on and its file stays.
-        self.ctx.state.update("videos", video["id"], lambda v: v.update(_deleted=True))
+        self.ctx.state.videos.update(video.id, lambda v: replace(v, deleted=True))
         return JSONResponse(self._present(video) | {"status": "deleted"})
 
     async def content(self, request: Request) -> Response:
@@ -268,14 +263,12 @@ class _Handlers:
         variant = query.get("variant")
         if variant not in (None, "video"):
             raise fastapi_detail(400, f"Unsupported video content variant: {variant!r}")
-        path = self.ctx.video_file(video["id"])
-        outputs = video["_echo"]["outputs"] if video["status"] == "completed" else 0
+        path = self.ctx.video_file(video.id)
+        outputs = video.echo["outputs"] if video.status == "completed" else 0
         if index >= outputs or not path.exists():
-            running = video["status"] in ("queued", "in_progress")
-            raise fastapi_detail(
-                404, "Generation is still in-progress" if running else "Video output not found"
-            )
-        return self.ctx.stream(path, "video/mp4", attachment(f"{video['id']}.mp4"))
+            running = "Generation is still in-progress"
+            raise fastapi_detail(404, running if video.active else "Video output not found")
+        return self.ctx.stream(path, "video/mp4", attachment(f"{video.id}.mp4"))
 
     # -- models -------------------------------------------------------------------------------
 
@@ -308,21 +301,21 @@ class _Handlers:
 
     # -- presentation ---------------------------------------------------------------------------
 
-    def _present(self, video: dict[str, Any]) -> dict[str, Any]:
+    def _present(self, video: VideoRecord) -> dict[str, Any]:
         """``VideoResponse`` as SGLang fills it: its store only changes when the pipeline ends."""
-        echo = video["_echo"]
-        status = video["status"]
+        echo = video.echo
+        status = video.status
         done = status == "completed"
         failed = status == "failed"
-        path = str(self.ctx.video_file(video["id"]).resolve())
-        finished_at = (video.get("completed_at") or 0) if done else None
+        path = str(self.ctx.video_file(video.id).resolve())
+        finished_at = (video.completed_at or 0) if done else None
         return {
-            "id": video["id"],
+            "id": video.id,
             "object": "video",
-            "model": video["model"],
+            "model": video.model,
             "status": "queued" if status == "in_progress" else status,
             "progress": 100 if done else 0,
-            "created_at": video["created_at"],
+            "created_at": video.created_at,
             "size": echo["size"],
             "seconds": echo["seconds"],
             "quality": "standard",
@@ -330,16 +323,12 @@ class _Handlers:
             "remixed_from_video_id": None,
             "completed_at": finished_at,
             "expires_at": None,
-            "error": {"message": (video["error"] or {}).get("message", "")} if failed else None,
+            "error": {"message": video.error_message()} if failed else None,
             "file_path": None if failed else path,
             "file_paths": [path] * echo["outputs"] if done else None,
             "num_outputs": echo["outputs"] if done else None,
             "peak_memory_mb": None,
-            "inference_time_s": (
-                round(max(0.0, video.get("_finished", 0.0) - video["_submitted"]), 3)
-                if done
-                else None
-            ),
+            "inference_time_s": video.inference_time_s() if done else None,
             "action": None,
         }
 

@@ -43,9 +43,8 @@ from sora_studio.emulator.compat.base import (
     CompatError,
     CompatMode,
     attachment,
-    decode_data_url,
-    is_active,
     is_form,
+    job_routes,
     parse_size,
     phrase,
     read_form,
@@ -55,6 +54,8 @@ from sora_studio.emulator.compat.base import (
 from sora_studio.emulator.errors import ApiError
 from sora_studio.emulator.forms import Upload
 from sora_studio.emulator.jobs import remove_media
+from sora_studio.emulator.records import VideoRecord
+from sora_studio.emulator.uploads import decode_data_url
 
 NAME = "vllm-omni"
 DEFAULT_FPS = 24
@@ -91,13 +92,9 @@ class VLLMOmniMode(CompatMode):
 
     def routes(self, ctx: CompatContext) -> list[BaseRoute]:
         handlers = _Handlers(self, ctx)
+        sync = Route("/v1/videos/sync", handlers.create_sync, methods=["POST"])
         return [
-            Route("/v1/videos", handlers.create, methods=["POST"]),
-            Route("/v1/videos/sync", handlers.create_sync, methods=["POST"]),
-            Route("/v1/videos", handlers.list, methods=["GET"]),
-            Route("/v1/videos/{video_id}", handlers.retrieve, methods=["GET"]),
-            Route("/v1/videos/{video_id}", handlers.delete, methods=["DELETE"]),
-            Route("/v1/videos/{video_id}/content", handlers.content, methods=["GET"]),
+            *job_routes(handlers, also_post=[sync]),
             Route("/v1/models", handlers.models, methods=["GET"]),
             Route("/health", handlers.health, methods=["GET"]),
         ]
@@ -135,9 +132,9 @@ class VLLMOmniMode(CompatMode):
                 continue
             cutoff = time.time() - ttl
             for video in ctx.records(NAME):
-                path = ctx.video_file(video["id"])
+                path = ctx.video_file(video.id)
                 try:
-                    if video["status"] == "completed" and path.stat().st_mtime < cutoff:
+                    if video.status == "completed" and path.stat().st_mtime < cutoff:
                         path.unlink()
                 except OSError:
                     continue
@@ -230,7 +227,7 @@ class _Handlers:
             400, "Invalid image_reference.image_url: must be an http(s) URL or data URL."
         )
 
-    def _start(self, parsed: dict[str, Any], video_id: str, *, hidden: bool) -> dict[str, Any]:
+    def _start(self, parsed: dict[str, Any], video_id: str, *, hidden: bool) -> VideoRecord:
         fields, numbers = parsed["fields"], parsed["numbers"]
         size = parse_size(fields.get("size"))
         width = size[0] if size else numbers.get("width")
@@ -274,9 +271,8 @@ class _Handlers:
             if done is None:
                 message = f"Video generation timed out after {SYNC_TIMEOUT_S}s."
                 raise vllm_error(504, message)
-            if done["status"] == "failed":
-                reason = (done["error"] or {}).get("message", "")
-                raise vllm_error(500, f"Video generation failed: {reason}")
+            if done.status == "failed":
+                raise vllm_error(500, f"Video generation failed: {done.error_message()}")
             data = self.ctx.video_file(request_id).read_bytes()
         finally:
             self.ctx.forget(request_id, keep_file=False)  # sync results are never stored
@@ -294,9 +290,9 @@ class _Handlers:
 
     # -- read, delete, content ------------------------------------------------------------------
 
-    def _job(self, video_id: str) -> dict[str, Any]:
+    def _job(self, video_id: str) -> VideoRecord:
         video = self.ctx.record(NAME, video_id)
-        if video is None or video["_echo"].get("hidden"):
+        if video is None or video.hidden_from_listing():
             raise vllm_error(404, "Video not found")
         return video
 
@@ -304,7 +300,7 @@ class _Handlers:
         video = self._job(request.path_params["video_id"])
         body = self._present(video)
         # A failed job answers with its error's status code (500 for a generation failure).
-        return JSONResponse(body, status_code=500 if video["status"] == "failed" else 200)
+        return JSONResponse(body, status_code=500 if video.status == "failed" else 200)
 
     async def list(self, request: Request) -> Response:
         query = request.query_params
@@ -344,12 +340,12 @@ class _Handlers:
             )
         if errors:
             raise vllm_error(400, str(errors))
-        jobs = [v for v in self.ctx.records(NAME) if not v["_echo"].get("hidden")]
-        jobs.sort(key=lambda v: v.get("_seq", 0))
-        jobs.sort(key=lambda v: v["created_at"], reverse=order == "desc")
+        jobs = [v for v in self.ctx.records(NAME) if not v.hidden_from_listing()]
+        jobs.sort(key=lambda v: v.seq)
+        jobs.sort(key=lambda v: v.created_at, reverse=order == "desc")
         after = query.get("after")
         if after is not None:
-            ids = [v["id"] for v in jobs]
+            ids = [v.id for v in jobs]
             jobs = jobs[ids.index(after) + 1 :] if after in ids else []
         has_more = False
         if limit is not None:
@@ -357,8 +353,8 @@ class _Handlers:
             jobs = jobs[:limit]
         return JSONResponse(
             {
-                "first_id": jobs[0]["id"] if jobs else None,
-                "last_id": jobs[-1]["id"] if jobs else None,
+                "first_id": jobs[0].id if jobs else None,
+                "last_id": jobs[-1].id if jobs else None,
                 "has_more": has_more,
                 "data": [self._present(v) for v in jobs],
                 "object": "list",
@@ -367,8 +363,8 @@ class _Handlers:
 
     async def delete(self, request: Request) -> Response:
         video = self._job(request.path_params["video_id"])
-        video_id = video["id"]
-        if is_active(video):
+        video_id = video.id
+        if video.active:
             delay = float(self.mode.settings.cancel_delay_s)
             if delay > CANCEL_TIMEOUT_S:
                 # The task has not finished cancelling within 2 s; it does later, and then the
@@ -391,15 +387,15 @@ class _Handlers:
 
     async def content(self, request: Request) -> Response:
         video = self._job(request.path_params["video_id"])
-        if video["status"] == "failed":
+        if video.status == "failed":
             message = "Video generation failed. Check job status for error details."
             raise vllm_error(422, message)
-        if video["status"] != "completed":
+        if video.status != "completed":
             raise vllm_error(404, "Generation is still in-progress")
-        path = self.ctx.video_file(video["id"])
+        path = self.ctx.video_file(video.id)
         if not path.exists():
             raise vllm_error(404, "Generated video file not found on disk")
-        return self.ctx.stream(path, "video/mp4", attachment(f"{video['id']}.mp4"))
+        return self.ctx.stream(path, "video/mp4", attachment(f"{video.id}.mp4"))
 
     async def models(self, request: Request) -> Response:
         created = int(time.time())
@@ -426,35 +422,31 @@ class _Handlers:
     async def health(self, request: Request) -> Response:
         return Response(b"", 200)
 
-    def _present(self, video: dict[str, Any]) -> dict[str, Any]:
+    def _present(self, video: VideoRecord) -> dict[str, Any]:
         """vLLM-Omni's ``VideoResponse``, fields in its order."""
-        status = video["status"]
+        status = video.status
         finished = status in ("completed", "failed")
         error = None
         if status == "failed":
-            error = {"code": 500, "message": (video["error"] or {}).get("message", "")}
+            error = {"code": 500, "message": video.error_message()}
         return {
-            "model": video["model"],
-            "prompt": video["prompt"],
-            "id": video["id"],
+            "model": video.model,
+            "prompt": video.prompt,
+            "id": video.id,
             "object": "video",
             "status": status,
-            "size": video["_echo"]["size"],
+            "size": video.echo["size"],
             "progress": 100 if status == "completed" else 0,
-            "seconds": video["_echo"]["seconds"],
+            "seconds": video.echo["seconds"],
             "quality": "default",
-            "completed_at": video.get("completed_at") if finished else None,
-            "created_at": video["created_at"],
+            "completed_at": video.completed_at if finished else None,
+            "created_at": video.created_at,
             "remixed_from_video_id": None,
             "error": error,
             "media_type": "video/mp4",
             "expires_at": None,
-            "file_name": f"{video['id']}.mp4" if status == "completed" else None,
-            "inference_time_s": (
-                round(max(0.0, video.get("_finished", 0.0) - video["_submitted"]), 3)
-                if finished
-                else None
-            ),
+            "file_name": f"{video.id}.mp4" if status == "completed" else None,
+            "inference_time_s": video.inference_time_s() if finished else None,
             "stage_durations": {},
             "peak_memory_mb": 0.0,
         }

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -36,7 +35,7 @@ from sora_studio.core.extras import (
     takes_advanced,
 )
 from sora_studio.core.model_spec import ModelSpec
-from sora_studio.ui.prompt.labels import hint_label, problem_label, set_problems
+from sora_studio.ui.prompt.labels import hint_label, problem_label, set_problems, stack
 
 
 class AdvancedGroup(QWidget):
@@ -114,12 +113,7 @@ class AdvancedGroup(QWidget):
         header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.toggle)
         header.addWidget(self.summary, 1)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(4)
-        column.addLayout(header)
-        column.addWidget(self.body)
-        column.addWidget(self.problems)
+        stack(self, [header, self.body, self.problems], spacing=4)
         self.set_model(None)
 
     # --- the model ---------------------------------------------------------------------------

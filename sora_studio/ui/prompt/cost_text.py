@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sora_studio.core.catalog import Catalog
 from sora_studio.core.model_spec import ModelSpec, PriceKind
-from sora_studio.core.pricing import format_cents
-from sora_studio.services.orders import Preflight
+from sora_studio.core.pricing import format_cents, format_dollars
+from sora_studio.services.orders import Preflight, RenderOrder
+from sora_studio.services.spend import order_cents
 from sora_studio.ui.prompt.format_picker import about_duration
 
 
@@ -36,7 +38,7 @@ def cost_line(
     if kind is PriceKind.GPU_SECOND and spec is not None and spec.gpu_price is not None:
         price = spec.gpu_price
         gpus = "1 GPU" if price.gpus == 1 else f"{price.gpus} GPUs"
-        rate = format_cents(price.usd_per_gpu_second * 100)
+        rate = format_dollars(price.usd_per_gpu_second)
         return (
             f"≈ {total}{_each(variants, per)} · GPU time: {gpus} for "
             f"{about_duration(render_s)} at {rate} per GPU-second"
@@ -55,3 +57,21 @@ def cost_line(
         return f"{total}{_each(variants, per)}"
     batch_total = format_cents(preflight.batch_estimate_cents)
     return f"{total}{_each(variants, per)} · Batch would be {batch_total}"
+
+
+def order_cost_line(
+    spec: ModelSpec | None, preflight: Preflight, order: RenderOrder, catalog: Catalog
+) -> str:
+    """``cost_line`` for ``order`` as the builder has it, priced from ``catalog``."""
+    variants = max(1, order.variants)
+    standard = Decimal(0)
+    if order.batch:  # the standard price it saves against
+        standard = order_cents(catalog, order, batch=False, variants=variants)
+    return cost_line(
+        spec,
+        preflight,
+        variants=variants,
+        batch=order.batch,
+        standard_total=standard,
+        render_s=catalog.expected_render_s(order.model, order.size, order.seconds),
+    )

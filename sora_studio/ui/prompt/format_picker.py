@@ -10,13 +10,13 @@ makes the model, whether it has sound, how it is charged and how long a render t
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QLineEdit, QWidget
 
 from sora_studio.core.catalog import Catalog
 from sora_studio.core.model_spec import ModelSpec, Support
 from sora_studio.core.models import Size
 from sora_studio.core.pricing import price_explanation, price_summary
-from sora_studio.ui.prompt.labels import hint_label, mark_invalid
+from sora_studio.ui.prompt.labels import hint_label, mark_invalid, stack
 
 CUSTOM_SIZE = "custom"
 
@@ -91,13 +91,7 @@ class FormatPicker(QWidget):
             grid.addWidget(combo, row + 1, col, 1, span)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 1)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(4)
-        column.addLayout(grid)
-        column.addWidget(self.custom_size)
-        column.addWidget(self.custom_hint)
-        column.addWidget(self.info)
+        stack(self, [grid, self.custom_size, self.custom_hint, self.info], spacing=4)
 
     # --- filling ---------------------------------------------------------------------------
 

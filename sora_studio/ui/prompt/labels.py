@@ -1,4 +1,5 @@
-"""Small shared pieces of the builder: problem and warning labels, and the red "invalid" mark.
+"""Small shared pieces of the builder: problem and warning labels, the red "invalid" mark, and
+the edge-to-edge column its parts are laid out in.
 
 GUI thread only. A problem label sits under the field it concerns and is hidden while there is
 nothing to say; ``invalid="true"`` is the property the theme's style sheet draws in red.
@@ -6,8 +7,10 @@ nothing to say; ``invalid="true"`` is the property the theme's style sheet draws
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QVBoxLayout, QWidget
 
 
 def problem_label() -> QLabel:
@@ -34,6 +37,19 @@ def hint_label(text: str = "") -> QLabel:
     label.setProperty("role", "hint")
     label.setWordWrap(True)
     return label
+
+
+def stack(owner: QWidget, items: Sequence[QWidget | QLayout], *, spacing: int) -> QVBoxLayout:
+    """``owner``'s layout: ``items`` (widgets or layouts) one under another, edge to edge."""
+    column = QVBoxLayout(owner)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(spacing)
+    for item in items:
+        if isinstance(item, QLayout):
+            column.addLayout(item)
+        else:
+            column.addWidget(item)
+    return column
 
 
 def set_problems(label: QLabel, messages: list[str], field: QWidget | None) -> None:

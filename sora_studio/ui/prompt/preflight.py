@@ -17,6 +17,17 @@ from sora_studio.services.orders import Preflight
 READY = "Ready. Ctrl+Enter renders."
 RENDER_TIP = "Send this render (Ctrl+Enter)"
 MAX_NAMED_PHRASES = 3  # the why-label names this many phrases, then counts the rest
+SHORT_REASON_CHARS = 90  # a longer single reason is summarised; the field shows it in full
+# Pre-flight fields in the order the builder shows them, with the name the why-label uses.
+_PLACES = (
+    ("model", "model"),
+    ("size", "size"),
+    ("seconds", "length"),
+    ("reference", "reference image"),
+    ("characters", "characters"),
+    ("extras", "advanced settings"),
+    ("variants", "variants"),
+)
 
 
 def blocking_reasons(preflight: Preflight) -> list[str]:
@@ -29,6 +40,45 @@ def blocking_reasons(preflight: Preflight) -> list[str]:
             "fewer variants, a shorter clip or Batch."
         )
     return reasons
+
+
+def problems_by_field(preflight: Preflight) -> dict[str, list[str]]:
+    """Each problem's message under the field it concerns (``prompt``, ``size``...)."""
+    by_field: dict[str, list[str]] = {}
+    for problem in preflight.problems:
+        by_field.setdefault(problem.field, []).append(problem.message)
+    return by_field
+
+
+def blocking_fields(preflight: Preflight, *, prompt_flagged: bool = False) -> list[str]:
+    """Names of the places that hold Render back, in the order they appear in the builder.
+
+    ``prompt_flagged``: the provider's moderation check holds the prompt back.
+    """
+    fields = {p.field for p in preflight.problems}
+    names: list[str] = []
+    if "prompt" in fields or preflight.blocking_flags or prompt_flagged:
+        names.append("prompt")
+    names += [label for field, label in _PLACES if field in fields]
+    if not preflight.within_budget:
+        names.append("budget")
+    return names
+
+
+def held_text(
+    reasons: Sequence[str], *, engine_ready: bool, untouched: bool, places: Sequence[str]
+) -> str:
+    """The why-label while Render is held back by ``reasons`` (never empty)."""
+    if not engine_ready:
+        # Nothing the user did: say what is happening rather than list their fields.
+        return f"Can’t render yet: {reasons[0]}"
+    if untouched:
+        return "Describe the shot in the brief (or as free text) to start."
+    if len(reasons) == 1 and len(reasons[0]) <= SHORT_REASON_CHARS:
+        return f"Can’t render yet: {reasons[0]}"
+    where = ", ".join(places) if places else "see the notes above"
+    count = f"{len(reasons)} problems" if len(reasons) > 1 else "1 problem"
+    return f"Can’t render yet: {count} marked in red ({where})."
 
 
 def warning_phrases(warnings: tuple[PolicyFlag, ...]) -> list[str]:

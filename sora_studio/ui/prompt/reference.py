@@ -35,10 +35,11 @@ PREVIEW = QSize(96, 54)
 def read_reference(path: Path) -> tuple[ImageInfo, QImage]:
     """What the image is, plus a small preview; raises ``MediaError`` for unreadable files.
 
-    Runs on a pool thread (QImage is allowed there). ``media.probe`` is imported here so its
-    heavy dependencies load off the GUI thread, and only when a reference is first used.
+    Runs on a pool thread (QImage is allowed there). The previews service loads the media
+    stack inside its functions, so its heavy dependencies load off the GUI thread, and only
+    when a reference is first used.
     """
-    from sora_studio.media.probe import probe_image
+    from sora_studio.services.previews import probe_image
 
     info = probe_image(path)
     reader = QImageReader(str(path))
@@ -55,11 +56,11 @@ def fitted_name(source: Path, size: Size, mode: str) -> str:
 
 def fit_reference(source: Path, out_dir: Path, size: Size, mode: str) -> Path:
     """Write ``source`` fitted to ``size`` (``"crop"`` or ``"pad"``) as a new PNG; pool thread."""
-    from sora_studio.media.images import fit_image
+    from sora_studio.services.previews import fit_image
 
     out_dir.mkdir(parents=True, exist_ok=True)
     dest = out_dir / fitted_name(source, size, mode)
-    return Path(fit_image(source, dest, size.width, size.height, mode))
+    return fit_image(source, dest, size.width, size.height, mode)
 
 
 def dropped_image_path(urls: list[Any]) -> Path | None:

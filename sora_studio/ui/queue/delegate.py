@@ -11,7 +11,8 @@ from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from sora_studio.core.models import Job, JobStatus
-from sora_studio.ui.queue.model import JOB_ROLE, status_text
+from sora_studio.ui.queue.cells import status_text
+from sora_studio.ui.queue.model import JOB_ROLE
 from sora_studio.ui.theme import ACCENT, ERROR, SUCCESS, WARNING
 
 _BAR_COLORS = {

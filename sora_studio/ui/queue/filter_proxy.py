@@ -18,21 +18,17 @@ from __future__ import annotations
 from PySide6.QtCore import (
     QAbstractItemModel,
     QModelIndex,
+    QModelRoleData,
     QModelRoleDataSpan,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
 
 from sora_studio.core.models import Job, JobStatus
-from sora_studio.ui.queue.model import (
-    JOB_ROLE,
-    RUNNING,
-    SORT_ROLE,
-    WAITING,
-    Column,
-    QueueModel,
-)
+from sora_studio.ui.queue.cells import RUNNING, WAITING, Column
+from sora_studio.ui.queue.model import JOB_ROLE, SORT_ROLE, QueueModel
 
 # (key, label) in the order the filter menu shows them.
 FILTERS: tuple[tuple[str, str], ...] = (
@@ -68,7 +64,7 @@ def job_matches(job: Job, filter_key: str, text: str) -> bool:
 class QueueFilterProxy(QSortFilterProxyModel):
     """Status filter + case-insensitive text search + live ordering."""
 
-    def __init__(self, parent: object = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._filter_key = "all"
         self._text = ""
@@ -106,7 +102,9 @@ class QueueFilterProxy(QSortFilterProxyModel):
         super().setSourceModel(model)
 
     def multiData(
-        self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: QModelRoleDataSpan
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        roleDataSpan: QModelRoleDataSpan | QModelRoleData,
     ) -> None:
         """All roles of a cell in one call to the source (one GIL hand-over, not one per role)."""
         if self._queue is None or not index.isValid():

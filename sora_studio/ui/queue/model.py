@@ -14,12 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from enum import IntEnum
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
     QModelRoleDataSpan,
     QPersistentModelIndex,
     Qt,
@@ -28,133 +28,45 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from sora_studio.core.models import ErrorClass, Job, JobStatus
-from sora_studio.core.pricing import format_cents
+from sora_studio.core.models import Job, JobStatus
+from sora_studio.ui.queue.cells import (
+    HEADERS,
+    NUMBER_COLUMNS,
+    RUNNING,
+    WAITING,
+    Column,
+    RenderTimes,
+    cell_text,
+    cell_tooltip,
+    sort_key,
+    status_text,
+)
 from sora_studio.ui.queue.thumbnails import ThumbnailCache
 from sora_studio.ui.theme import palette_is_dark, problem_color, warning_text_color
 
+# Re-exported: the window, the proxy, the delegate and tests know these names from here.
+__all__ = [
+    "JOB_ID_ROLE",
+    "JOB_ROLE",
+    "PROGRESS_ROLE",
+    "RUNNING",
+    "SORT_ROLE",
+    "STATUS_ROLE",
+    "WAITING",
+    "Column",
+    "QueueModel",
+    "sort_key",
+    "status_text",
+]
+
 ModelIndex: TypeAlias = QModelIndex | QPersistentModelIndex
-
-
-class Column(IntEnum):
-    PREVIEW = 0
-    PROMPT = 1
-    MODEL = 2
-    SIZE = 3
-    SECONDS = 4
-    STATUS = 5
-    ELAPSED = 6
-    EXPECTED = 7
-    ESTIMATE = 8
-    COST = 9
-    ERROR = 10
-
-
-HEADERS = {
-    Column.PREVIEW: "",
-    Column.PROMPT: "Prompt",
-    Column.MODEL: "Model",
-    Column.SIZE: "Size",
-    Column.SECONDS: "Sec",
-    Column.STATUS: "Status",
-    Column.ELAPSED: "Elapsed",
-    Column.EXPECTED: "Expected",
-    Column.ESTIMATE: "Estimate",
-    Column.COST: "Cost",
-    Column.ERROR: "Problem",
-}
 
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1  # the cached Job
 JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 3  # 0-100
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 4  # JobStatus value (str)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 5  # tuple ordering rows in the proxy
-
-STATUS_LABELS = {
-    JobStatus.DRAFT: "Draft",
-    JobStatus.QUEUED_LOCAL: "Waiting",
-    JobStatus.SUBMITTING: "Submitting",
-    JobStatus.QUEUED: "Queued",
-    JobStatus.IN_PROGRESS: "Rendering",
-    JobStatus.DOWNLOADING: "Downloading",
-    JobStatus.READY: "Ready",
-    JobStatus.FAILED: "Failed",
-    JobStatus.BLOCKED: "Blocked by policy",
-    JobStatus.RATE_LIMITED: "Rate limited",
-    JobStatus.CANCELLED: "Cancelled",
-    JobStatus.EXPIRED: "Expired",
-    JobStatus.DELETED: "Deleted",
-}
-
-ERROR_LABELS = {
-    ErrorClass.POLICY_BLOCKED: "Policy",
-    ErrorClass.RATE_LIMITED: "Rate limit",
-    ErrorClass.TRANSIENT: "Network",
-    ErrorClass.AUTH: "Auth",
-    ErrorClass.MODEL_UNAVAILABLE: "Model unavailable",
-    ErrorClass.INVALID_REQUEST: "Invalid request",
-    ErrorClass.NOT_FOUND: "Not found",
-    ErrorClass.EXPIRED: "Expired",
-    ErrorClass.DOWNLOAD_FAILED: "Download",
-    ErrorClass.SUBMIT_UNCONFIRMED: "Unconfirmed",
-    ErrorClass.LOST: "Lost by provider",
-    ErrorClass.STALLED: "Stalled",
-    ErrorClass.BUDGET_EXCEEDED: "Budget",
-    ErrorClass.INTERNAL: "Internal",
-}
-
-RUNNING = frozenset(
-    {
-        JobStatus.SUBMITTING,
-        JobStatus.QUEUED,
-        JobStatus.IN_PROGRESS,
-        JobStatus.DOWNLOADING,
-        JobStatus.RATE_LIMITED,
-    }
-)
-WAITING = frozenset({JobStatus.QUEUED_LOCAL, JobStatus.DRAFT})
-
-# Seconds of wall time per second of video when nothing has finished yet to learn from.
-_DEFAULT_RENDER_FACTOR = {"sora-2": 6.0, "sora-2-pro": 12.0}
-PROMPT_ELIDE_CHARS = 90
-
-
-def format_duration(seconds: float) -> str:
-    """``75`` -> ``"1:15"``; hours when needed."""
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def elapsed_seconds(job: Job, now: float) -> float | None:
-    """Wall time from submission (or creation) to completion (or now); None while waiting."""
-    if job.status in WAITING:
-        return None
-    start = job.submitted_at or job.created_at
-    if not start:
-        return None
-    end = job.completed_at if job.status.is_terminal and job.completed_at else now
-    return max(0.0, end - start)
-
-
-def status_text(job: Job) -> str:
-    """The status cell's label: ``Rendering 40%`` while a percentage means something."""
-    label = STATUS_LABELS.get(job.status, job.status.value)
-    if job.status in (JobStatus.IN_PROGRESS, JobStatus.DOWNLOADING):
-        return f"{label} {job.progress}%"
-    return label
-
-
-def sort_key(job: Job) -> tuple[int, float, int]:
-    """Running jobs first (oldest first), then the local queue in order, then finished, newest
-    first."""
-    if job.status in RUNNING:
-        return (0, job.submitted_at or job.created_at, job.id)
-    if job.status in WAITING:
-        return (1, float(job.queue_position), job.id)
-    return (2, -(job.completed_at or job.updated_at or job.created_at), -job.id)
-
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 # Every role a cell's look depends on; not SORT_ROLE (see ``apply_batch``). JOB_ROLE is in:
 # the status delegate paints from the row's Job.
@@ -213,7 +125,7 @@ class QueueModel(QAbstractTableModel):
         self._jobs: dict[int, Job] = {}
         self._clock = clock
         self._thumbnails = thumbnails
-        self._durations: dict[tuple[str, str, int], tuple[float, int]] = {}
+        self._times = RenderTimes()
         if thumbnails is not None:
             thumbnails.loaded.connect(self._on_thumbnail)
         self._tick = QTimer(self)
@@ -230,14 +142,14 @@ class QueueModel(QAbstractTableModel):
         self._ids = []
         self._rows = {}
         self._jobs = {}
-        self._durations = {}
+        self._times.clear()
         for job in jobs:
             if job.status is JobStatus.DELETED or job.id in self._jobs:
                 continue
             self._rows[job.id] = len(self._ids)
             self._ids.append(job.id)
             self._jobs[job.id] = job
-            self._learn_duration(job)
+            self._times.learn(job)
         self.endResetModel()
 
     def upsert(self, job: Job) -> None:
@@ -277,7 +189,7 @@ class QueueModel(QAbstractTableModel):
                     repainted_rows.append(self._rows[job.id])
             else:
                 continue
-            self._learn_duration(job)
+            self._times.learn(job)
             if previous is None or previous.status is not job.status:
                 changes.append((job, previous.status if previous else None))
         if added:
@@ -342,19 +254,7 @@ class QueueModel(QAbstractTableModel):
 
     def expected_seconds(self, job: Job) -> float:
         """Expected render wall time: the mean of finished look-alikes, else a per-model guess."""
-        learned = self._durations.get((job.model, job.size, job.seconds))
-        if learned:
-            total, count = learned
-            return total / count
-        factor = _DEFAULT_RENDER_FACTOR.get(job.model, 8.0)
-        return max(20.0, job.seconds * factor)
-
-    def _learn_duration(self, job: Job) -> None:
-        if job.status is not JobStatus.READY or not job.completed_at or not job.submitted_at:
-            return
-        key = (job.model, job.size, job.seconds)
-        total, count = self._durations.get(key, (0.0, 0))
-        self._durations[key] = (total + max(0.0, job.completed_at - job.submitted_at), count + 1)
+        return self._times.expected(job)
 
     # --- Qt model interface ----------------------------------------------------------------
 
@@ -395,41 +295,39 @@ class QueueModel(QAbstractTableModel):
             return None
         return self._value(job, Column(index.column()), role)
 
-    def multiData(self, index: ModelIndex, roleDataSpan: QModelRoleDataSpan) -> None:
+    def multiData(
+        self, index: ModelIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData
+    ) -> None:
         """Every role a view asks for in one call (Qt's delegates ask for about eight per cell).
 
         Each call from C++ into Python takes Python's GIL; while renders and downloads run on
         other threads, every such hand-over can wait up to the switch interval. One call per
         cell instead of one per role is what keeps the queue's repaints short then.
         """
+        # Views always pass a span, which iterates over its roles (the stubs do not say so).
+        items = cast("Iterable[QModelRoleData]", roleDataSpan)
         job = None
         if index.isValid() and not index.parent().isValid():
             job = self.job_at(index.row())
         if job is None or not 0 <= index.column() < len(Column):
-            for item in roleDataSpan:
+            for item in items:
                 item.clearData()
             return
         column = Column(index.column())
-        for item in roleDataSpan:
+        for item in items:
             item.setData(self._value(job, column, item.role()))
 
     def _value(self, job: Job, column: Column, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(job, column)
+            return cell_text(job, column, self._clock, self._times.expected)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(job, column)
+            return cell_tooltip(job, column)
         if role == Qt.ItemDataRole.DecorationRole and column == Column.PREVIEW:
             if self._thumbnails is not None and job.status is JobStatus.READY:
                 return self._thumbnails.pixmap_for(job)
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
-            Column.SECONDS,
-            Column.ELAPSED,
-            Column.EXPECTED,
-            Column.ESTIMATE,
-            Column.COST,
-        ):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBER_COLUMNS:
+            return _RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.ERROR and job.error_class:
             dark = palette_is_dark()  # text colours that read on the theme in use
             if job.status is JobStatus.RATE_LIMITED:
@@ -445,67 +343,6 @@ class QueueModel(QAbstractTableModel):
             return job.status.value
         if role == SORT_ROLE:
             return sort_key(job)
-        return None
-
-    def _display(self, job: Job, column: Column) -> Any:
-        if column == Column.PREVIEW:
-            return None
-        if column == Column.PROMPT:
-            text = " ".join(job.prompt.split())
-            if len(text) > PROMPT_ELIDE_CHARS:
-                text = text[: PROMPT_ELIDE_CHARS - 1] + "…"
-            return text
-        if column == Column.MODEL:
-            return job.model
-        if column == Column.SIZE:
-            return job.size
-        if column == Column.SECONDS:
-            return str(job.seconds)
-        if column == Column.STATUS:
-            return status_text(job)
-        if column == Column.ELAPSED:
-            elapsed = elapsed_seconds(job, self._clock())
-            return "" if elapsed is None else format_duration(elapsed)
-        if column == Column.EXPECTED:
-            if job.status.is_terminal:
-                return ""
-            return "~" + format_duration(self.expected_seconds(job))
-        if column == Column.ESTIMATE:
-            return format_cents(job.estimate_cents) + (" B" if job.use_batch else "")
-        if column == Column.COST:
-            return self._cost_text(job)
-        if column == Column.ERROR:
-            if job.error_class is None:
-                return ""
-            label = ERROR_LABELS.get(job.error_class, job.error_class.value)
-            return f"{label}: {job.error_message}" if job.error_message else label
-        return None
-
-    @staticmethod
-    def _cost_text(job: Job) -> str:
-        if job.status in (JobStatus.BLOCKED, JobStatus.FAILED, JobStatus.CANCELLED):
-            return "not charged"
-        if job.cost_cents is None:
-            return ""
-        return format_cents(job.cost_cents)
-
-    def _tooltip(self, job: Job, column: Column) -> str | None:
-        if column == Column.PROMPT:
-            return job.prompt
-        if column == Column.ERROR and job.error_message:
-            return job.error_message
-        if column == Column.STATUS:
-            text = f"Job #{job.id} · {STATUS_LABELS.get(job.status, job.status.value)}"
-            if job.remote_id:
-                text += f"\nRemote id {job.remote_id}"
-            if job.error_message:
-                text += f"\n{job.error_message}"
-            return text
-        if column == Column.ESTIMATE:
-            kind = "Batch price" if job.use_batch else "standard price"
-            return f"Estimated at submit ({kind})"
-        if column == Column.COST and job.status in (JobStatus.BLOCKED, JobStatus.FAILED):
-            return "Blocked and failed renders are kept apart from spend."
         return None
 
     # --- thumbnails and ticking -------------------------------------------------------------
