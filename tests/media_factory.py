@@ -2,6 +2,7 @@
 
 One helper for every test that needs a clip on disk. Tests under ``tests/services`` get it as
 the ``make_clip`` fixture (``tests/services/conftest.py``); others import :func:`write_clip`.
+:func:`remux_moov_at_end` rewrites one the way many cameras and editors do, index last.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+import av
 import numpy as np
 
 from sora_studio.media.encode import Mp4Writer
@@ -50,3 +52,20 @@ def write_clip(
         t = np.arange(frames * (SAMPLE_RATE // FPS), dtype=np.float32) / SAMPLE_RATE
         writer.write_audio(0.1 * np.sin(2 * np.pi * 440 * t))
     return path
+
+
+def remux_moov_at_end(source: Path, dest: Path) -> Path:
+    """Copy ``source``'s packets into ``dest`` through PyAV without ``+faststart``.
+
+    The result holds the same pictures and sound with its ``moov`` index after the media
+    (``ftyp``, ``free``, ``mdat``, ``moov``): a prefix of such a file has no index at all, which
+    is the shape of a download or copy cut short.
+    """
+    with av.open(str(source)) as reader, av.open(str(dest), "w", format="mp4") as writer:
+        streams = {s.index: writer.add_stream_from_template(s) for s in reader.streams}
+        for packet in reader.demux():
+            if packet.dts is None:  # the demuxer's end-of-stream marker
+                continue
+            packet.stream = streams[packet.stream.index]
+            writer.mux(packet)
+    return dest

@@ -40,8 +40,8 @@ from sora_studio.core.lifecycle import PollPolicy
 from sora_studio.core.models import Job, JobStatus
 from sora_studio.paths import AppPaths
 from sora_studio.services.engine import JobEngine
-from sora_studio.services.library import LIBRARY_SETTING, library_root
 from sora_studio.services.providers import ProviderRegistry
+from sora_studio.services.setting_keys import LIBRARY_SETTING, library_root
 from sora_studio.storage.repository import Repository
 
 __all__ = [

@@ -16,9 +16,10 @@ import argparse
 import json
 import sys
 
+# The kinds are ``services.exports.CLIP_EXPORTS``; spelled here so that building the parser does
+# not import the export code (PDF and all) for every command.
 _KINDS = ("clips", "notes-csv", "report-pdf", "edl")
 _STATUSES = ("approved", "changes", "rejected", "unreviewed", "all")
-_DEFAULT_STATUS = {"clips": "approved", "notes-csv": "all", "report-pdf": "all", "edl": "approved"}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,27 +44,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from sora_studio.commands._repository import open_repository
     from sora_studio.core.models import ReviewStatus
-    from sora_studio.services import exports
+    from sora_studio.services.exports import EXPORT_KINDS, KIND_DEFAULT, StatusChoice, run_export
 
-    chosen = args.status or _DEFAULT_STATUS[args.kind]
-    status = None if chosen == "all" else ReviewStatus(chosen)
+    status: StatusChoice = KIND_DEFAULT
+    if args.status is not None:
+        status = None if args.status == "all" else ReviewStatus(args.status)
     _, repo = open_repository(args)
     try:
-        if args.kind == "clips":
-            report = exports.export_clips(repo, args.out, status, job_ids=args.job_ids)
-        elif args.kind == "notes-csv":
-            report = exports.export_notes_csv(repo, args.out, job_ids=args.job_ids, status=status)
-        elif args.kind == "report-pdf":
-            report = exports.export_report_pdf(repo, args.out, job_ids=args.job_ids, status=status)
-        else:
-            report = exports.export_edl(repo, args.out, job_ids=args.job_ids, status=status)
+        report = run_export(repo, args.kind, args.out, status=status, job_ids=args.job_ids)
     finally:
         repo.close()
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        unit = {"clips": "clips", "notes-csv": "notes", "report-pdf": "pages", "edl": "events"}
-        print(f"wrote {report.items} {unit[args.kind]} to {report.out_path}")
+        print(f"wrote {report.items} {EXPORT_KINDS[args.kind].unit} to {report.out_path}")
     for skip in report.skipped:
         print(f"sora-studio: skipped clip {skip.job_id}: {skip.message}", file=sys.stderr)
     return 0

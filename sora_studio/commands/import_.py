@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from sora_studio.commands._repository import open_repository
     from sora_studio.services.imports import import_clips
-    from sora_studio.services.library import library_root
+    from sora_studio.services.setting_keys import library_root
 
     paths, repo = open_repository(args)
     try:

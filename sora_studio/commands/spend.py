@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sora_studio.core.errors import UserError
-from sora_studio.core.pricing import format_cents
+from sora_studio.core.pricing import format_cents, parse_dollars
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,18 +23,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _dollars_to_cents(text: str) -> Decimal:
     try:
-        dollars = Decimal(text.strip().lstrip("$"))
-    except InvalidOperation as exc:
-        raise UserError(f"--set-cap wants an amount in dollars like 25.00, got {text!r}") from exc
-    if not dollars.is_finite() or dollars < 0:
+        cents = parse_dollars(text)
+    except ValueError:
+        cents = None
+    if cents is None:
+        raise UserError(f"--set-cap wants an amount in dollars like 25.00, got {text!r}")
+    if cents < 0:
         raise UserError(f"--set-cap must be zero or more dollars, got {text!r}")
-    return dollars * 100
+    return cents
 
 
 def run(args: argparse.Namespace) -> int:
     from sora_studio.commands._repository import open_repository
     from sora_studio.services.exports import spend_report
-    from sora_studio.services.spend import BUDGET_SETTING, budget_cap
+    from sora_studio.services.setting_keys import BUDGET_SETTING, budget_cap
 
     _, repo = open_repository(args)
     try:

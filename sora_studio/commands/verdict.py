@@ -10,6 +10,9 @@ import argparse
 import json
 from typing import Any
 
+from sora_studio.core.models import ReviewStatus
+from sora_studio.core.status_words import review_word
+
 _CHOICES = ("approve", "changes", "reject", "undo")
 
 
@@ -70,5 +73,6 @@ def run(args: argparse.Namespace) -> int:
             if args.verdict == "undo" and not item["undone"]:
                 print(f"clip {item['job_id']}: no verdict to undo")
             else:
-                print(f"clip {item['job_id']}: {item['review_status']}")
+                word = review_word(ReviewStatus(item["review_status"])).lower()
+                print(f"clip {item['job_id']}: {word}")
     return 0

@@ -12,7 +12,7 @@ cost once the provider reports the seconds it really generated.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sora_studio.core.catalog import CENTS_PER_DOLLAR, Catalog
 from sora_studio.core.model_spec import ModelSpec, PriceKind
@@ -89,7 +89,37 @@ def format_cents(cents: Decimal) -> str:
     return f"-${text[1:]}" if text.startswith("-") else f"${text}"
 
 
-def _dollars(amount: Decimal) -> str:
+def parse_cents(text: object) -> Decimal | None:
+    """Stored cents (a budget cap, say) as a Decimal; None when unset, empty or not a number."""
+    if text is None or isinstance(text, bool) or not str(text).strip():
+        return None
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value >= 0 else None
+
+
+def parse_dollars(text: str) -> Decimal | None:
+    """An amount a person typed in dollars (``"25"``, ``"$25.50"``, ``"1,250"``) as cents.
+
+    None when nothing was typed; ``ValueError`` when it is not a finite number. Whether a
+    negative amount makes sense is the caller's to say.
+    """
+    cleaned = text.strip().replace("$", "").replace(",", "")
+    if not cleaned:
+        return None
+    try:
+        dollars = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not an amount of dollars") from None
+    if not dollars.is_finite():
+        raise ValueError(f"{text!r} is not an amount of dollars")
+    return dollars * CENTS_PER_DOLLAR
+
+
+def format_dollars(amount: Decimal) -> str:
+    """A price given in dollars (``Decimal("0.10")`` per second) as money: ``"$0.10"``."""
     return format_cents(amount * CENTS_PER_DOLLAR)
 
 
@@ -98,10 +128,10 @@ def price_summary(spec: ModelSpec) -> str:
     kind = spec.price_kind
     if kind is PriceKind.PER_SECOND:
         standards = sorted({p.standard for p in spec.prices.values()})
-        lowest = f"{_dollars(standards[0])}/s"
+        lowest = f"{format_dollars(standards[0])}/s"
         return lowest if len(standards) == 1 else f"from {lowest}"
     if kind is PriceKind.GPU_SECOND and spec.gpu_price is not None:
-        return f"{_dollars(spec.gpu_price.usd_per_gpu_second)} per GPU-second"
+        return f"{format_dollars(spec.gpu_price.usd_per_gpu_second)} per GPU-second"
     return NO_CHARGE if spec.price_known else PRICE_UNKNOWN
 
 
@@ -122,8 +152,8 @@ def price_explanation(spec: ModelSpec) -> str:
         when = f"checked {price.checked}" if price.checked else "your own rate"
         gpus = "1 GPU" if price.gpus == 1 else f"{price.gpus} GPUs"
         return (
-            f"Self-hosted: GPU time at {_dollars(price.usd_per_gpu_second)} per GPU-second on "
-            f"{gpus} ({when}); the estimate uses the expected render time."
+            f"Self-hosted: GPU time at {format_dollars(price.usd_per_gpu_second)} per "
+            f"GPU-second on {gpus} ({when}); the estimate uses the expected render time."
         )
     if spec.price_known:
         return "Self-hosted: no charge per clip (your own GPUs); set a GPU-second rate to count it."

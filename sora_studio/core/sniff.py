@@ -19,7 +19,7 @@ KINDS = ("mp4", "webp", "jpeg", "png", "gif", "avif", "heif", "html", "xml", "js
 _AVIF_BRANDS = frozenset({b"avif", b"avis"})
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"})
 # QuickTime files written without ``ftyp`` start straight with one of these boxes.
-_QUICKTIME_FIRST_BOXES = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
+QUICKTIME_FIRST_BOXES = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
 _HTML_OPENINGS = ("<!doctype html", "<html", "<head", "<body", "<title", "<meta", "<h1", "<center")
 
 _VARIANT_KINDS: dict[str, frozenset[str]] = {
@@ -77,7 +77,7 @@ def sniff(first_bytes: bytes) -> str:
         if brand in _HEIF_BRANDS:
             return "heif"
         return "mp4"
-    if len(data) >= 8 and data[4:8] in _QUICKTIME_FIRST_BOXES and _plausible_box_size(data):
+    if len(data) >= 8 and data[4:8] in QUICKTIME_FIRST_BOXES and _plausible_box_size(data):
         return "mp4"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"

@@ -21,7 +21,7 @@ from sora_studio.core.spritesheet import (
     frame_time_ms,
     layout_for_video,
 )
-from sora_studio.media.probe import MediaError, probe_video
+from sora_studio.media.probe import MediaError, probe_video, refusing_damage
 
 
 def sprite_times(layout: SpritesheetLayout, duration_s: float) -> tuple[float, ...]:
@@ -92,10 +92,8 @@ def save_spritesheet(
 
 
 def _open_video(path: Path) -> av.container.InputContainer:
-    try:
+    with refusing_damage(f"not a video file: {path} could not be read"):
         container = av.open(str(path))
-    except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise MediaError(f"not a video file: {path} could not be read ({exc})") from exc
     if not container.streams.video:
         container.close()
         raise MediaError(f"not a video file: {path} has no video stream")
@@ -107,19 +105,21 @@ def extract_frame(path: str | Path, time_s: float) -> Image.Image:
     path = Path(path)
     info = probe_video(path)
     time_s = min(max(time_s, 0.0), max(info.duration_s - 0.5 / max(info.fps, 1.0), 0.0))
-    with _open_video(path) as container:
+    # Seeking and converting can fail on a damaged file as well as decoding (PyAV raises
+    # errors outside FFmpegError there): all of it is one refusal.
+    with (
+        _open_video(path) as container,
+        refusing_damage(f"video {path.name} is corrupt near {time_s:.2f} s"),
+    ):
         stream = container.streams.video[0]
         if stream.time_base is not None:
             container.seek(int(time_s / stream.time_base), stream=stream, backward=True)
         chosen: av.VideoFrame | None = None
-        try:
-            for frame in container.decode(stream):
-                # The small slack absorbs float rounding of pts converted from the time base.
-                if chosen is not None and frame.time is not None and frame.time > time_s + 1e-6:
-                    break
-                chosen = frame
-        except av.error.FFmpegError as exc:
-            raise MediaError(f"video {path.name} is corrupt near {time_s:.2f} s ({exc})") from exc
+        for frame in container.decode(stream):
+            # The small slack absorbs float rounding of pts converted from the time base.
+            if chosen is not None and frame.time is not None and frame.time > time_s + 1e-6:
+                break
+            chosen = frame
         if chosen is None:
             raise MediaError(f"video {path.name} has no frame at {time_s:.2f} s")
         return frame_to_image(chosen)
@@ -137,24 +137,22 @@ def frames_at_times(
     wanted = list(times_s)
     found: list[Image.Image] = []
     previous: av.VideoFrame | None = None
-    with _open_video(path) as container:
+    with _open_video(path) as container, refusing_damage(f"video {path.name} is corrupt"):
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        try:
-            for frame in container.decode(stream):
-                t = frame.time or 0.0
-                while len(found) < len(wanted) and t > wanted[len(found)] + 1e-6:
-                    found.append(frame_to_image(previous or frame, size))
-                if len(found) == len(wanted):
-                    break
-                previous = frame
-        except av.error.FFmpegError as exc:
-            raise MediaError(f"video {path.name} is corrupt ({exc})") from exc
+        for frame in container.decode(stream):
+            t = frame.time or 0.0
+            while len(found) < len(wanted) and t > wanted[len(found)] + 1e-6:
+                found.append(frame_to_image(previous or frame, size))
+            if len(found) == len(wanted):
+                break
+            previous = frame
     if previous is None and not found:
         raise MediaError(f"video {path.name} has no decodable frames")
     while len(found) < len(wanted):  # times past the last frame show the last frame
         assert previous is not None
-        found.append(frame_to_image(previous, size))
+        with refusing_damage(f"video {path.name} is corrupt"):
+            found.append(frame_to_image(previous, size))
     return found
 
 

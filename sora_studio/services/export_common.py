@@ -15,6 +15,7 @@ from typing import Any
 
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import Asset, AssetVariant, Job, JobStatus, Note, ReviewStatus
+from sora_studio.core.status_words import review_word
 from sora_studio.core.timecode import format_timecode
 from sora_studio.storage.repository import Repository
 
@@ -101,12 +102,8 @@ def human_time(timestamp: float, tz: tzinfo | None = None) -> str:
 
 
 def verdict_label(status: ReviewStatus) -> str:
-    return {
-        ReviewStatus.APPROVED: "APPROVED",
-        ReviewStatus.CHANGES: "NEEDS CHANGES",
-        ReviewStatus.REJECTED: "REJECTED",
-        ReviewStatus.UNREVIEWED: "UNREVIEWED",
-    }[status]
+    """The verdict's word in capitals, as a report's stamp (``NEEDS CHANGES``)."""
+    return review_word(status).upper()
 
 
 def note_range(note: Note) -> str:

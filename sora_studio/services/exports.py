@@ -6,8 +6,13 @@ One import point for every export; each lives in its own module:
   and ``recipe.json``) and ``export_notes_csv``;
 * :mod:`~sora_studio.services.export_pdf`: ``export_report_pdf``, a page per clip;
 * :mod:`~sora_studio.services.export_edl`: ``export_edl``, a CMX3600 EDL with notes as locators;
-* :mod:`~sora_studio.services.spend_report`: ``spend_report``, the spend summary as text or JSON;
+* :mod:`~sora_studio.services.spend_report`: ``spend_report``, the spend summary as text or JSON,
+  and ``export_spend_report``, that text in a file;
 * :mod:`~sora_studio.services.export_common`: choosing clips and the report types they return.
+
+:func:`run_export` is the one dispatch by kind (``clips``, ``notes-csv``, ``report-pdf``,
+``edl``, ``spend``) that the desk's Export menu and ``sora-studio export`` share, with each
+kind's default choice of clips in :data:`EXPORT_KINDS`.
 
 Every file is written through a temp file and an atomic rename, so a reader never sees half an
 export.
@@ -15,6 +20,15 @@ export.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+from sora_studio.core.errors import UserError
+from sora_studio.core.models import ReviewStatus
 from sora_studio.services.export_common import (
     ExportReport,
     ExportSkip,
@@ -30,22 +44,110 @@ from sora_studio.services.export_edl import (
 )
 from sora_studio.services.export_files import NOTES_CSV_COLUMNS, export_clips, export_notes_csv
 from sora_studio.services.export_pdf import export_report_pdf
-from sora_studio.services.spend_report import SpendReport, spend_report
+from sora_studio.services.spend_report import SpendReport, export_spend_report, spend_report
+from sora_studio.storage.repository import Repository
 
 __all__ = [
+    "CLIP_EXPORTS",
     "EDL_FPS",
     "EDL_MAX_EVENTS",
     "EDL_START_FRAME",
+    "EXPORT_KINDS",
+    "KIND_DEFAULT",
     "NOTES_CSV_COLUMNS",
+    "ExportKind",
     "ExportReport",
     "ExportSkip",
     "SpendReport",
+    "StatusChoice",
     "export_clips",
     "export_edl",
     "export_name",
     "export_notes_csv",
     "export_report_pdf",
+    "export_spend_report",
     "frames_to_timecode",
+    "run_export",
     "select_clips",
     "spend_report",
 ]
+
+
+class _Default(Enum):
+    STATUS = "the kind's default"
+
+
+KIND_DEFAULT = _Default.STATUS  # ``run_export(status=...)``: the clips the kind chooses itself
+StatusChoice = ReviewStatus | None | Literal[_Default.STATUS]
+
+ClipExport = Callable[..., ExportReport]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportKind:
+    """One kind of export: what it writes, what its count means, which clips by default."""
+
+    key: str
+    unit: str  # what ``ExportReport.items`` counts: "clips", "notes", "pages", "events"
+    to_folder: bool  # the target is a folder (else a file)
+    default_status: ReviewStatus | None  # clips chosen when none are named; None: every ready
+    write: ClipExport
+
+
+def _clips(
+    repo: Repository,
+    out: Path,
+    *,
+    job_ids: Sequence[int] | None,
+    status: ReviewStatus | None,
+) -> ExportReport:
+    return export_clips(repo, out, status, job_ids=job_ids)
+
+
+def _spend(
+    repo: Repository,
+    out: Path,
+    *,
+    job_ids: Sequence[int] | None,
+    status: ReviewStatus | None,
+) -> ExportReport:
+    if job_ids:  # the spend report covers the whole library
+        raise UserError("the spend report covers every clip; export it without choosing clips")
+    return export_spend_report(repo, out)
+
+
+EXPORT_KINDS: Mapping[str, ExportKind] = MappingProxyType(
+    {
+        kind.key: kind
+        for kind in (
+            ExportKind("clips", "clips", True, ReviewStatus.APPROVED, _clips),
+            ExportKind("notes-csv", "notes", False, None, export_notes_csv),
+            ExportKind("report-pdf", "pages", False, None, export_report_pdf),
+            ExportKind("edl", "events", False, ReviewStatus.APPROVED, export_edl),
+            ExportKind("spend", "reports", False, None, _spend),
+        )
+    }
+)
+# The kinds that export chosen clips (``sora-studio export``; the spend report has its command).
+CLIP_EXPORTS = ("clips", "notes-csv", "report-pdf", "edl")
+
+
+def run_export(
+    repo: Repository,
+    kind: str,
+    out: str | Path,
+    *,
+    status: StatusChoice = KIND_DEFAULT,
+    job_ids: Sequence[int] | None = None,
+) -> ExportReport:
+    """Write the export ``kind`` to ``out`` (a folder for ``clips``, else a file).
+
+    Clips are ``job_ids`` when given, else the ready clips with review ``status`` (None: all of
+    them; by default, the kind's own choice: approved clips for ``clips`` and ``edl``, every
+    ready clip for the notes and the report).
+    """
+    spec = EXPORT_KINDS.get(kind)
+    if spec is None:
+        raise UserError(f"unknown export {kind!r}; expected one of {', '.join(EXPORT_KINDS)}")
+    chosen = spec.default_status if status is KIND_DEFAULT else status
+    return spec.write(repo, Path(out).expanduser(), job_ids=job_ids, status=chosen)

@@ -10,16 +10,24 @@ rolls the row back and removes the folder, so an import is either complete or ab
 The video is copied (temp file + fsync + atomic rename) or, with ``copy=False``, referenced where
 it lies. Folders given as paths are searched for video files.
 
+Hostile or damaged files (cut short, flipped bytes, an image or text named ``.mp4``, an empty
+file, a folder, a symbolic link loop, a file that vanishes half-way) each end as one
+:class:`ImportProblem` whose message is a single line, with no row, file or folder left behind;
+the files after it still import.
+
 Threading: pure file work and database writes are interleaved per file, so call it on a thread
 that owns its own ``Repository`` (see ``storage.repository``).
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import errno
+import logging
 import os
 import secrets
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,9 +44,11 @@ from sora_studio.core.models import (
     Operation,
 )
 from sora_studio.media.frames import make_spritesheet, make_thumbnail
-from sora_studio.media.probe import MediaError, VideoInfo, probe_video
+from sora_studio.media.probe import MediaError, VideoInfo, check_complete, probe_video
 from sora_studio.services import library
 from sora_studio.storage.repository import Repository
+
+log = logging.getLogger(__name__)
 
 IMPORT_PROVIDER = "import"
 IMPORT_MODEL = "import"
@@ -46,6 +56,9 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"})
 # Files are prepared in ``<library>/.import-<random>/`` before the job row exists; a folder of
 # that name is only ever left behind by a killed process (see :func:`sweep_import_staging`).
 STAGING_PREFIX = ".import-"
+# Larger than 8K on a side is no clip to review: a header claiming it is far more likely damaged
+# or hostile, and decoding one frame of it for the thumbnail would take gigabytes.
+MAX_SIDE = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,38 +107,45 @@ class _Collected:
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Files as given, and the video files found (recursively, sorted) in folders given."""
+    """Files as given, and the video files found (recursively, sorted) in folders given.
+
+    A folder holding no video file is kept as it is, so that :func:`import_clips` says so
+    instead of silently importing nothing.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            found.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file()
-                    and p.suffix.lower() in VIDEO_SUFFIXES
-                    and not p.name.startswith(".")
-                )
+            videos = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".")
             )
+            found.extend(videos or [path])
         else:
             found.append(path)
     return found
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _check_readable(path: Path) -> None:
-    if not path.exists():
-        raise UserError(f"{path}: no such file; check the path")
-    if not path.is_file():
+    """Refuse anything but a regular file this process can read, naming what it is instead."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UserError(f"{path}: a symbolic link that loops back on itself") from None
+        if path.is_symlink():
+            raise UserError(f"{path}: a symbolic link to a file that does not exist") from None
+        if exc.errno == errno.ENOENT:
+            raise UserError(f"{path}: no such file; check the path") from None
+        raise UserError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise UserError(f"{path}: no video files found in this folder")
+    if not stat.S_ISREG(info.st_mode):
+        # A FIFO or a device would block the probe or never end: only plain files are read.
         raise UserError(f"{path}: not a regular file")
+    if info.st_size == 0:
+        raise UserError(f"{path}: the file is empty")
     if not os.access(path, os.R_OK):
         raise UserError(f"{path}: cannot be read (permission denied); check its permissions")
 
@@ -134,6 +154,12 @@ def _probe(path: Path) -> VideoInfo:
     info = probe_video(path)
     if info.duration_s <= 0:
         raise MediaError(f"{path}: the video has no duration; is the file complete?")
+    if max(info.width, info.height) > MAX_SIDE:
+        raise MediaError(
+            f"{path}: {info.width}x{info.height} is larger than {MAX_SIDE} pixels on a side; "
+            "is the file damaged?"
+        )
+    check_complete(path)
     return info
 
 
@@ -149,6 +175,18 @@ def _copy_into(source: Path, dest: Path) -> str:
     return library.commit_file(temp, dest)
 
 
+def _make_dirs(folder: Path) -> list[Path]:
+    """``mkdir -p folder``; returns the folders it created, outermost first."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing[::-1]
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: a file name or an FFmpeg message may hold a line break."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 def _remove_tree(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -162,33 +200,39 @@ class _Importer:
     def one(self, source: Path) -> ImportedClip | ImportProblem:
         _check_readable(source)
         info = _probe(source)
-        digest = _sha256(source)
+        digest = library.sha256_of(source)
         existing = self.repo.find_asset_by_sha256(digest)
         if existing is not None:
             return ImportProblem(
                 str(source),
-                f"{source.name} is already in the library as clip {existing.job_id}; skipped",
+                _one_line(
+                    f"{source.name} is already in the library as clip {existing.job_id}; skipped"
+                ),
                 duplicate_of=existing.job_id,
             )
-        self.root.mkdir(parents=True, exist_ok=True)
+        made = _make_dirs(self.root)
         staging = self.root / f"{STAGING_PREFIX}{secrets.token_hex(6)}"
-        staging.mkdir()
         moved_to: Path | None = None  # set only once the folder is ours to remove on failure
         try:
+            staging.mkdir()
             # Keep the container's own extension (a .mov stays .mov for players that care).
             video_name = f"video{source.suffix.lower() or AssetVariant.VIDEO.file_extension}"
+            pictures_from = source
             if self.copy:
                 copied_digest = _copy_into(source, staging / video_name)
                 if copied_digest != digest:
                     raise UserError(f"{source} changed while it was being imported; try again")
-            thumb = make_thumbnail(source, staging / "thumbnail.webp")
-            sheet = make_spritesheet(source, staging / "spritesheet.jpg")
+                # The copy is what the library keeps: its pictures come from it, so a source
+                # that vanishes or changes from here on cannot make them disagree.
+                pictures_from = staging / video_name
+            thumb = make_thumbnail(pictures_from, staging / "thumbnail.webp")
+            sheet = make_spritesheet(pictures_from, staging / "spritesheet.jpg")
             with self.repo.db.atomic():
                 job = self._create_job(source, info, digest)
                 final = library.job_folder(self.root, job)
                 if final.exists():
                     raise UserError(f"the library folder {final} already exists; move it aside")
-                final.parent.mkdir(parents=True, exist_ok=True)
+                made += _make_dirs(final.parent)
                 os.replace(staging, final)
                 moved_to = final
                 library.fsync_dir(final.parent)
@@ -204,6 +248,9 @@ class _Importer:
             _remove_tree(staging)
             if moved_to is not None:
                 _remove_tree(moved_to)
+            for folder in reversed(made):  # the date folder (and library) made for this clip
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only while empty: another clip may have arrived there
             raise
         return ImportedClip(
             source=str(source),
@@ -242,7 +289,7 @@ class _Importer:
         ]
         files: list[tuple[AssetVariant, str, str]] = []
         for variant, path, known in entries:
-            sha = known or _sha256(path)
+            sha = known or library.sha256_of(path)
             self.repo.upsert_asset(
                 Asset(
                     job_id=job.id,
@@ -307,7 +354,15 @@ def import_clips(
             outcome = importer.one(source)
         except (UserError, OSError, ValueError) as exc:  # MediaError is a UserError
             message = str(exc) if isinstance(exc, UserError) else f"{source}: {exc}"
-            collected.failures.append(ImportProblem(str(source), message))
+            collected.failures.append(ImportProblem(str(source), _one_line(message)))
+            continue
+        except Exception as exc:
+            # A file no check foresaw must still cost one line, not the whole import (the desk
+            # imports from a pool thread, the CLI prints tracebacks to people): the details go
+            # to the log for a bug report.
+            log.exception("importing %s failed unexpectedly", source)
+            message = f"{source}: could not be imported (internal error: {type(exc).__name__})"
+            collected.failures.append(ImportProblem(str(source), _one_line(message)))
             continue
         if isinstance(outcome, ImportedClip):
             collected.imported.append(outcome)

@@ -6,22 +6,23 @@ generated second, per GPU-second of render time, or not at all: :mod:`sora_studi
 count as spent is decided in one place, :mod:`sora_studio.storage.repo_spend`: every job the
 provider rendered (ready, downloading, expired, or deleted after it was rendered), because the
 render is charged even when its download expired; blocked, failed and cancelled jobs are left
-out, and so are imported clips, which no provider rendered. The budget cap (setting
-``budget_cap_cents``) is checked before any network call: a submission whose estimate would take
-the committed total past the cap is refused with :class:`BudgetExceeded`, numbers in the message.
+out, and so are imported clips, which no provider rendered. The budget cap (read by
+:func:`~sora_studio.services.setting_keys.budget_cap`) is checked before any network call: a
+submission whose estimate would take the committed total past the cap is refused with
+:class:`BudgetExceeded`, numbers in the message.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sora_studio.core.catalog import Catalog
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import Job, Operation
 from sora_studio.core.pricing import cost_cents, estimate_cents, format_cents
-
-BUDGET_SETTING = "budget_cap_cents"
+from sora_studio.services.orders import RenderOrder
+from sora_studio.services.setting_keys import budget_cap
 
 
 class BudgetExceeded(UserError):
@@ -48,22 +49,6 @@ class SettingsStore(Protocol):
     def get_setting(self, key: str, default: Any = None) -> Any: ...
 
     def committed_cents(self, *, provider: str | None = None) -> Decimal: ...
-
-
-def parse_cents(text: object) -> Decimal | None:
-    """A stored cap as Decimal cents; None when unset, empty or not a number."""
-    if text is None or isinstance(text, bool) or not str(text).strip():
-        return None
-    try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() and value >= 0 else None
-
-
-def budget_cap(store: SettingsStore) -> Decimal | None:
-    """The library's cap in cents, or None when there is none."""
-    return parse_cents(store.get_setting(BUDGET_SETTING))
 
 
 def billable_seconds(operation: Operation, seconds: int, source_seconds: int | None) -> int:
@@ -93,6 +78,21 @@ def order_estimate(
         return estimate_cents(catalog, model, size, seconds, batch=batch, variants=variants)
     except (KeyError, ValueError):
         return Decimal(0)
+
+
+def order_cents(
+    catalog: Catalog, order: RenderOrder, *, batch: bool | None = None, variants: int = 1
+) -> Decimal:
+    """:func:`order_estimate` for ``order``'s model, size and seconds; ``batch`` None prices it
+    the way the order is sent, True or False as a Batch or a standard render."""
+    return order_estimate(
+        catalog,
+        model=order.model,
+        size=order.size,
+        seconds=order.seconds,
+        batch=order.batch if batch is None else batch,
+        variants=variants,
+    )
 
 
 def actual_cost(

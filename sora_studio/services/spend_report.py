@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import tzinfo
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sora_studio.core.pricing import format_cents
+from sora_studio.services import library
+from sora_studio.services.export_common import ExportReport, out_file
 from sora_studio.storage.repository import Repository, SpendSummary
 
 
@@ -80,3 +83,13 @@ def spend_report(
 ) -> SpendReport:
     """Total, per model, per day, money spent on rejected takes, and cost per approved second."""
     return SpendReport(repo.spend_summary(provider=provider, tz=tz))
+
+
+def export_spend_report(
+    repo: Repository, out_path: str | Path, *, tz: tzinfo | None = None
+) -> ExportReport:
+    """Write :func:`spend_report` as text to ``out_path`` (atomically, like every export)."""
+    dest = out_file(out_path)
+    text = spend_report(repo, tz=tz).to_text()
+    library.write_bytes_atomic(dest, (text.rstrip("\n") + "\n").encode("utf-8"))
+    return ExportReport("spend", str(dest), (), (str(dest),), (), 1)

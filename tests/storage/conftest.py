@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from sora_studio.core.models import Job, JobStatus
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from tests.job_factory import add_job
 
 START = 1_767_268_800.0  # 2026-01-01 12:00:00 UTC
 
@@ -53,16 +53,10 @@ def make_job(repo: Repository) -> MakeJob:
 
     def make(**overrides: Any) -> Job:
         values: dict[str, Any] = {
-            "provider": "emulator",
             "fingerprint": "fp-1",
             "prompt": "a red kite over a grey sea",
-            "model": "sora-2",
-            "size": "1280x720",
-            "seconds": 4,
             "status": JobStatus.DRAFT,
-            "estimate_cents": Decimal("40"),
         }
-        values.update(overrides)
-        return repo.create_job(**values)
+        return add_job(repo, **{**values, **overrides})
 
     return make

@@ -9,10 +9,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sora_studio.core.models import JobStatus, ReviewStatus
+from sora_studio.core.models import ReviewStatus
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 from sora_studio.storage.rows import decimal_from_db, decimal_to_db
+from tests.job_factory import add_job
 
 finite_decimals = st.decimals(allow_nan=False, allow_infinity=False)
 
@@ -34,16 +35,7 @@ def test_undo_matches_a_stack_model(steps: list[ReviewStatus | None]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         repo = Repository(open_db(Path(folder) / "s.sqlite3"))
         try:
-            job = repo.create_job(
-                provider="emulator",
-                fingerprint="fp",
-                prompt="p",
-                model="sora-2",
-                size="1280x720",
-                seconds=4,
-                status=JobStatus.READY,
-                estimate_cents=Decimal(40),
-            )
+            job = add_job(repo)
             model: list[ReviewStatus] = []
             appended = 0
             for step in steps:

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import UTC
 from decimal import Decimal
 
-from sora_studio.core.models import Job, JobStatus, LineageKind, ReviewStatus
+from sora_studio.core.models import Job, JobStatus, ReviewStatus
 from sora_studio.storage.repository import Repository
+from tests.job_factory import add_imported_clip
 
 MakeJob = Callable[..., Job]
 
@@ -126,17 +127,7 @@ def test_imported_clips_are_left_out_of_every_figure(repo: Repository, make_job:
     rendered = _ready(repo, make_job, estimate="40", cost="40", seconds=4)
     repo.add_review(rendered.id, ReviewStatus.APPROVED, "ana")
     for status in (ReviewStatus.APPROVED, ReviewStatus.REJECTED):
-        clip = make_job(
-            provider="import",
-            fingerprint=f"import:{status}",
-            prompt="",
-            model="import",
-            seconds=20,
-            status=JobStatus.READY,
-            estimate_cents=Decimal(0),
-            lineage_kind=LineageKind.IMPORT,
-        )
-        repo.update_job(clip.id, cost_cents=Decimal(0), completed_at=DAY2)
+        clip = add_imported_clip(repo, completed_at=DAY2, fingerprint=f"import:{status}")
         repo.add_review(clip.id, status, "ana")
     s = repo.spend_summary(tz=UTC)
     assert (s.total_cents, s.spent_jobs) == (Decimal("40"), 1)

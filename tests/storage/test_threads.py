@@ -5,28 +5,18 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from sora_studio.core.models import JobStatus
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from tests.job_factory import add_job
 
 
 def _create(repo: Repository, n: int) -> None:
     for i in range(n):
-        repo.create_job(
-            provider="emulator",
-            fingerprint=f"fp-{i}",
-            prompt="p",
-            model="sora-2",
-            size="1280x720",
-            seconds=4,
-            status=JobStatus.READY,
-            estimate_cents=Decimal(40),
-        )
+        add_job(repo, fingerprint=f"fp-{i}")
 
 
 def test_reader_thread_is_not_blocked_by_an_open_write(repo: Repository, db_path: Path) -> None:
