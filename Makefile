@@ -21,7 +21,7 @@ format:
 	.venv/bin/ruff check --fix sora_studio tests
 
 typecheck:
-	.venv/bin/mypy sora_studio/core sora_studio/storage sora_studio/services sora_studio/api
+	.venv/bin/mypy sora_studio
 
 # The desktop bundle (packaging/README.md): `make package` builds dist/sora-studio/ and the
 # .tar.zst download; `make package-smoke` checks the built bundle offscreen (its own libraries,

@@ -10,7 +10,7 @@ export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check sora_studio tests packaging
 .venv/bin/ruff format --check sora_studio tests packaging
 .venv/bin/lint-imports
-.venv/bin/mypy sora_studio/core sora_studio/storage sora_studio/services sora_studio/api
+.venv/bin/mypy sora_studio
 if [ $# -eq 0 ] && { [ "${CI:-}" = "true" ] || [ "${SORA_STUDIO_PACKAGE_SMOKE:-}" = "1" ]; }; then
   echo "test: building the desktop bundle and smoke-testing it"
   bash packaging/build.sh

@@ -1,18 +1,23 @@
 """The composition root of the desk: the one place where the pieces are made and connected.
 
 ``run_desk(args)`` (called by ``cli.py`` when no sub-command is given) resolves the library's
-folders, opens the GUI thread's read-only view of the database, builds the panels and the main
-window and shows it at once. Only then, off the GUI thread, does it start what is slow: the
-built-in emulator when no provider is configured, and the job engine (whose import pulls in the
-``openai`` SDK). When those are up, a PollWorker on its own QThread drives the engine and the
-window is attached to it; Submit is enabled when the worker reports ``ready`` (engine built,
-provider clients warm). Everything is passed through constructors; nothing is global. The
-desk's long-lived objects are frozen out of the garbage collector's full passes (``gc.freeze``)
-once built, because a full pass over them stops every thread, the GUI's included.
+folders, opens the GUI thread's read-only view of the database and the desk's writer, builds the
+panels and the main window and shows it at once. Only then, off the GUI thread, does it start
+what is slow: the built-in emulator when no provider is configured (``builtin_emulator``), and
+the job engine (whose import pulls in the ``openai`` SDK). When those are up, a PollWorker on its
+own QThread drives the engine and the desk's one seam to it (``EngineLink``) is connected; Submit
+is enabled when the worker reports ``ready`` (engine built, provider clients warm). Everything is
+passed through constructors; nothing is global. The desk's long-lived objects are frozen out of
+the garbage collector's full passes (``gc.freeze``) once built, because a full pass over them
+stops every thread, the GUI's included.
 
-Threads: the GUI thread owns the windows and the reader ``Repository``; a short-lived Python
-thread starts the emulator and warms the engine's imports; the poll thread owns the engine and the
-only writing connection; the emulator serves from its own thread.
+Threads and the library: the GUI thread owns the windows and a ``query_only`` ``LibraryView``;
+it never writes. What a person changes at the desk (verdicts, notes, templates, settings) goes as
+frozen commands to the desk's writer thread (``DeskWriter``, one connection), renders are written
+by the engine on the poll thread (its own connection), and an import writes its clips from a pool
+thread. None of them is the GUI thread, so the GUI never waits on the write lock. A short-lived
+Python thread starts the emulator and warms the engine's imports; the emulator serves from its
+own thread.
 """
 
 from __future__ import annotations
@@ -21,28 +26,34 @@ import argparse
 import gc
 import logging
 import os
-import re
 import signal
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
-from sora_studio.api.provider import EMULATOR_PROFILE
+from sora_studio.builtin_emulator import RunningEmulator, start_builtin_emulator
+from sora_studio.core.catalog import Catalog
 from sora_studio.paths import AppPaths, resolve_paths
+from sora_studio.services.desk_writes import SaveSettings
 from sora_studio.services.imports import sweep_import_staging
-from sora_studio.services.library import library_root
-from sora_studio.services.spend import BUDGET_SETTING, parse_cents
-from sora_studio.storage.db import open_db
-from sora_studio.storage.repository import Repository
+from sora_studio.services.library_tasks import LibraryTasks
+from sora_studio.services.library_view import LibraryView
+from sora_studio.services.moderation import ProviderModerator
+from sora_studio.services.provider_settings import (
+    EMULATOR_PROFILE,
+    ProfileBook,
+    ProviderProfile,
+    default_profile_name,
+    profile_named,
+)
+from sora_studio.services.setting_keys import library_root, theme_mode
 from sora_studio.ui.dialogs.operation_flow import OperationFlow
 from sora_studio.ui.layout_state import LayoutState
 from sora_studio.ui.main_window import MainWindow
@@ -50,14 +61,17 @@ from sora_studio.ui.prompt_panel import BuilderEnvironment, PromptPanel
 from sora_studio.ui.queue.model import QueueModel
 from sora_studio.ui.queue.thumbnails import ThumbnailCache
 from sora_studio.ui.queue_panel import QueuePanel
-from sora_studio.ui.settings.profiles import (
-    ProfileBook,
-    default_profile_name,
-    profile_named,
-    theme_mode,
-)
 from sora_studio.ui.theme import ThemeController
+from sora_studio.ui.workers.brief_store import WrittenBriefStore
+from sora_studio.ui.workers.desk_writer import DeskWriter
+from sora_studio.ui.workers.engine_link import EngineLink
 from sora_studio.ui.workers.library_actions import LibraryActions
+
+if TYPE_CHECKING:
+    from sora_studio.emulator.faults import EmulatorSettings
+    from sora_studio.services.engine import JobEngine
+    from sora_studio.ui.review.review_panel import ReviewPanel
+    from sora_studio.ui.workers.poll_worker import PollWorker
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +83,7 @@ QUEUE_ROWS_LOADED = 2000  # the most recent jobs shown at start; older ones live
 SHUTDOWN_WAIT_MS = 10_000
 GUI_SWITCH_INTERVAL_S = 0.001
 SIGNAL_POLL_MS = 250
-PAUSED_SETTING = "queue_paused"  # written by the engine; read here to show the pause state
+STARTING = "The render engine is still starting; try again in a moment."
 
 
 @dataclass
@@ -77,122 +91,15 @@ class DeskOptions:
     """Knobs for tests and benchmarks; the defaults are what a person running the desk gets."""
 
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    emulator_settings: Any = None  # emulator.faults.EmulatorSettings, e.g. min_job_seconds
+    emulator_settings: EmulatorSettings | None = None  # e.g. min_job_seconds
     poll_interval_s: float | None = None  # the engine's base poll interval (None: its default)
     start_engine: bool = True
     # Run the built-in emulator in a child process instead of in this one. Its renders then
     # never compete with the GUI thread for Python's GIL (see bench_gui_stall.py).
     emulator_process: bool = False
-    provider_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # by profile name
+    # Profile fields patched by profile name (e.g. a benchmark's concurrency limit).
+    provider_overrides: dict[str, dict[str, object]] = field(default_factory=dict)
     remember_layout: bool = True
-
-
-class EmulatorProcess:
-    """The built-in emulator as a child process (``sora-studio emulator --port 0``).
-
-    Same interface as ``EmulatorServer`` for the desk: ``start()`` returns the base URL once the
-    child listens, ``stop()`` ends it (SIGTERM, then kill after a grace period).
-    """
-
-    START_TIMEOUT_S = 30.0
-    STOP_TIMEOUT_S = 10.0
-
-    def __init__(self, data_dir: Path, settings: Any = None) -> None:
-        self.data_dir = Path(data_dir)
-        self.settings = settings
-        self._proc: subprocess.Popen[str] | None = None
-
-    def _flags(self) -> list[str]:
-        if self.settings is None:
-            return []
-        defaults = type(self.settings)().to_dict()
-        flags: list[str] = []
-        for name, value in self.settings.to_dict().items():
-            if value != defaults.get(name) and isinstance(value, (int, float)):
-                flags += [f"--{name.replace('_', '-')}", str(value)]
-        return flags
-
-    def start(self) -> str:
-        command = [
-            sys.executable,
-            "-m",
-            "sora_studio",
-            "emulator",
-            "--port",
-            "0",
-            "--data-dir",
-            str(self.data_dir),
-            *self._flags(),
-        ]
-        self._proc = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        assert self._proc.stdout is not None
-        deadline = time.monotonic() + self.START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            line = self._proc.stdout.readline()
-            if not line:
-                break
-            match = re.search(r"listening on (\S+)", line)
-            if match:
-                return match.group(1)
-        self.stop()
-        raise RuntimeError("the built-in emulator process did not start; see its log")
-
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(self.STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(self.STOP_TIMEOUT_S)
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-
-class ProviderModerator:
-    """The builder's moderation check against the active provider's ``/v1/moderations``.
-
-    Called on a pool thread (never the GUI thread). The SDK client is built on first use and
-    reused; a provider without the endpoint, a missing key or an outage all answer None, because
-    moderation is advisory and must never stop rendering by itself.
-    """
-
-    def __init__(self, profile: Any, env: Mapping[str, str]) -> None:
-        self._profile = profile
-        self._env = env
-        self._client: Any = None
-        self._lock = threading.Lock()
-
-    def __call__(self, text: str) -> tuple[bool, list[str]] | None:
-        from sora_studio.api.provider import resolve_api_key
-        from sora_studio.api.videos import VideosClient
-        from sora_studio.core.errors import ProviderError, UserError
-
-        if self._profile.retired or self._profile.base_url is None:
-            return None
-        with self._lock:
-            if self._client is None:
-                key = resolve_api_key(self._profile, self._env)
-                if key is None:
-                    return None
-                self._client = VideosClient(self._profile, api_key=key)
-            client = self._client
-        try:
-            result: tuple[bool, list[str]] | None = client.moderate(text)
-        except (ProviderError, UserError, OSError):
-            return None
-        return result
-
-    def close(self) -> None:
-        with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
 
 
 class _Starter(QObject):
@@ -206,14 +113,17 @@ class Desk(QObject):
     """Everything the desk is made of. Built on the GUI thread by :func:`build_desk`."""
 
     engine_attached = Signal(object)  # the PollWorker, once the engine runs
-    providers_changed = Signal()  # queued to PollWorker.reload_providers
 
     def __init__(self, app: QApplication, paths: AppPaths, options: DeskOptions) -> None:
         super().__init__()
         self.app = app
         self.paths = paths.ensure()
         self.options = options
-        self.reader = Repository(open_db(paths.database))
+        # Opened first: it brings the schema up to date, then refuses every write.
+        self.reader = LibraryView.open(paths.database)
+        # Started last in this constructor: a failed build never leaves its thread running.
+        self.writer = DeskWriter.for_database(paths.database, parent=self, start=False)
+        self.engine = EngineLink(self)
         self.theme = ThemeController(app, theme_mode(self.reader))
         self.library_root = library_root(self.reader, paths.library)
         # Before any import can start: a staging folder now can only be a killed import's.
@@ -230,45 +140,54 @@ class Desk(QObject):
         self.queue_model.set_jobs(
             self.reader.list_jobs(limit=QUEUE_ROWS_LOADED, order="created_at DESC")
         )
-        self.prompt_panel = PromptPanel(self._environment(profile), self.reader)
+        self.prompt_panel = PromptPanel(
+            self._environment(profile), WrittenBriefStore(self.reader, self.writer)
+        )
         self.queue_panel = QueuePanel(self.queue_model, self.library_root)
-        self.queue_panel.set_paused(bool(self.reader.get_setting(PAUSED_SETTING, False)))
+        self.queue_panel.set_paused(self.reader.queue_paused())
         self.window = MainWindow(
             self.prompt_panel,
             self.queue_panel,
+            self.engine,
             layout_state=LayoutState(paths.data) if options.remember_layout else None,
-            spend_source=self.spend,
+            spend_source=self.reader.spend,
         )
         self.window.settings_requested.connect(self.open_settings)
+        self.writer.refused.connect(lambda why: self.window.status.showMessage(why, 10000))
         # Each clip's provider profile, read on the GUI thread without the SDK: what the clip
         # actions and the operation flow refuse (a provider without remix, a model without...).
         self.profiles = ProfileBook(self.reader, options.env, lambda: self.emulator_url or None)
         self.operations = OperationFlow(
-            self.reader, self._catalog_for, self.window, profile_for=self.profiles.profile
+            self.engine,
+            self.reader,
+            self._catalog_for,
+            self.window,
+            profile_for=self.profiles.profile,
         )
         self.operations.message.connect(lambda text: self.window.status.showMessage(text, 6000))
         self.library = LibraryActions(
-            self.open_repository, self.library_root, self.window.status, self.window
+            self.open_library_tasks, self.library_root, self.window.status, self.window
         )
         self.window.import_requested.connect(self.library.ask_import)
         self.window.files_dropped.connect(self.library.import_paths)
         self.window.export_requested.connect(self.library.ask_export)
         self.library.clips_imported.connect(self._on_clips_imported)
-        self.emulator: Any = None
+        self.emulator: RunningEmulator | None = None
         self.emulator_url = ""
         self.moderator: ProviderModerator | None = None
         self.poll_thread: QThread | None = None
-        self.worker: Any = None
+        self.worker: PollWorker | None = None
         self._starter = _Starter()
         self._starter.ready.connect(self._start_engine)
         self._starter.failed.connect(self._start_failed)
         self._start_thread: threading.Thread | None = None
         self.prompt_panel.set_engine_ready(False, "Starting the render engine…")
         self.window.status.set_provider(self.provider_name, None, "starting")
+        self.writer.start()
 
     # --- reading for the GUI ---------------------------------------------------------------
 
-    def _environment(self, profile: Any) -> BuilderEnvironment:
+    def _environment(self, profile: ProviderProfile) -> BuilderEnvironment:
         return BuilderEnvironment(
             provider=profile.name,
             catalog=profile.catalog(),
@@ -279,35 +198,28 @@ class Desk(QObject):
             capabilities=profile.capabilities,
         )
 
-    def open_repository(self) -> Repository:
-        """A new connection to the library (for a thread that is not the GUI thread's)."""
-        return Repository(open_db(self.paths.database))
+    def open_library_tasks(self) -> LibraryTasks:
+        """A new connection for one import or export (called on the pool thread that runs it)."""
+        return LibraryTasks.open(self.paths.database)
 
-    def _catalog_for(self, provider: str) -> Any:
+    def _catalog_for(self, provider: str) -> Catalog:
         """The catalog a clip's provider sells from (the shipped one for imported clips)."""
         return self.profiles.catalog(provider)
 
     def _on_clips_imported(self, job_ids: list[int]) -> None:
-        feed = getattr(self.window.review_widget, "on_jobs_updated", None)
-        if not callable(feed):
-            return
         jobs = [job for job in map(self.reader.get_job, job_ids) if job is not None]
         if jobs:
-            feed(jobs)
+            self.window.review_widget.on_jobs_updated(jobs)
 
     def spend(self) -> tuple[Decimal | None, Decimal]:
-        """Budget cap and committed spend, from the GUI's reader connection."""
-        value = self.reader.get_setting(BUDGET_SETTING)
-        cap = parse_cents(None if value is None else str(value))
-        return cap, self.reader.committed_cents()
+        """Budget cap and committed spend, from the GUI's read-only view."""
+        return self.reader.spend()
 
     def reload_settings(self) -> None:
         """Apply changed settings: theme, provider choices, budget."""
         self.theme.set_mode(theme_mode(self.reader))
         self.profiles.clear()
-        actions_bar = getattr(self.window.review_widget, "actions_bar", None)
-        if actions_bar is not None:
-            actions_bar.refresh()
+        self.window.review_widget.refresh_actions()
         self.provider_name = default_profile_name(self.reader, self.options.env)
         profile = profile_named(
             self.reader, self.options.env, self.provider_name, self.emulator_url or None
@@ -324,12 +236,19 @@ class Desk(QObject):
             self.reader,
             env=self.options.env,
             library_default=self.paths.library,
+            save=self.save_settings,
             emulator_base_url=self.emulator_url or None,
             parent=self.window,
         )
-        if dialog.exec():
-            self.reload_settings()
-            self.providers_changed.emit()  # the engine drops its clients and re-reads profiles
+        dialog.exec()
+
+    def save_settings(self, changes: SaveSettings) -> None:
+        """Settings' Save: stored by the writer; once stored, the desk and the engine re-read."""
+        self.writer.send(changes, on_done=lambda _none: self._settings_saved())
+
+    def _settings_saved(self) -> None:
+        self.reload_settings()
+        self.engine.providers_changed()  # the engine drops its clients and re-reads profiles
 
     # --- start-up off the GUI thread -------------------------------------------------------
 
@@ -351,29 +270,25 @@ class Desk(QObject):
             import sora_studio.ui.workers.poll_worker  # noqa: F401
 
             url = ""
-            if use_emulator and self.options.emulator_process:
-                self.emulator = EmulatorProcess(
-                    self.paths.emulator_data, self.options.emulator_settings
+            if use_emulator:
+                self.emulator, url = start_builtin_emulator(
+                    self.paths.emulator_data,
+                    self.options.emulator_settings,
+                    child_process=self.options.emulator_process,
                 )
-                url = self.emulator.start()
-            elif use_emulator:
-                from sora_studio.emulator.server import EmulatorServer
-
-                self.emulator = EmulatorServer(
-                    self.paths.emulator_data, self.options.emulator_settings
-                )
-                url = self.emulator.start()
         except Exception as exc:  # reported in the window; the desk stays usable for review
             log.exception("start-up failed")
             self._starter.failed.emit(f"The render engine could not start: {exc}")
             return
         self._starter.ready.emit(url)
 
-    def _engine_factory(self) -> Any:
+    def _engine_factory(self) -> JobEngine:
         """Builds the engine on the poll thread (its connection must belong to that thread)."""
         from sora_studio.core.lifecycle import PollPolicy
         from sora_studio.services.engine import JobEngine
         from sora_studio.services.providers import ProviderRegistry
+        from sora_studio.storage.db import open_db
+        from sora_studio.storage.repository import Repository
 
         repo = Repository(open_db(self.paths.database))
         registry = ProviderRegistry(
@@ -396,12 +311,11 @@ class Desk(QObject):
             self._engine_factory, before_start=self._wire_worker
         )
 
-    def _wire_worker(self, worker: Any) -> None:
+    def _wire_worker(self, worker: PollWorker) -> None:
         """Connect the window to the worker before its thread starts (so no signal is missed)."""
         self.worker = worker
+        self.engine.connect_worker(worker)
         self.window.attach_worker(worker)
-        self.operations.connect_worker(worker)
-        self.providers_changed.connect(worker.reload_providers)
         worker.action_failed.connect(lambda message: self.window.status.showMessage(message, 10000))
         worker.ready.connect(self._engine_ready)
         worker.start_failed.connect(self._start_failed)
@@ -419,27 +333,17 @@ class Desk(QObject):
 
     def on_review_action(self, kind: str, job_id: int) -> None:
         """A clip action from the review grid: its dialog, then the engine (when it runs)."""
-        if self.worker is None:
-            self.window.status.showMessage(
-                "The render engine is still starting; try again in a moment.", 6000
-            )
+        if not self.engine.connected:
+            self.window.status.showMessage(STARTING, 6000)
             return
         self.operations.on_action(kind, job_id)
 
     def on_note_action(self, kind: str, job_id: int, text: str, note_id: int) -> None:
         """A note turned into an edit, extension or remix (its dialog pre-filled with the note)."""
-        if self.worker is None:
-            self.window.status.showMessage(
-                "The render engine is still starting; try again in a moment.", 6000
-            )
-            self._forget_note(kind, job_id, note_id)
+        if not self.engine.connected:
+            self.window.status.showMessage(STARTING, 6000)
             return
         self.operations.on_note_action(kind, job_id, text, note_id)
-
-    def _forget_note(self, _kind: str, _job_id: int, note_id: int) -> None:
-        forget = getattr(self.window.review_widget, "forget_note_request", None)
-        if note_id >= 0 and callable(forget):
-            forget(note_id)
 
     def _install_moderator(self) -> None:
         """Check prompts with the active provider's moderation endpoint (off the GUI thread)."""
@@ -459,7 +363,8 @@ class Desk(QObject):
     # --- shutdown --------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Stop the poll thread, the emulator and background work, then close the reader."""
+        """Stop the poll thread, the emulator and background work, store what a person did,
+        then close the view."""
         self.window.detach()
         self.library.shutdown()
         if self._start_thread is not None:
@@ -474,14 +379,15 @@ class Desk(QObject):
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
-        review_shutdown = getattr(self.window.review_widget, "shutdown", None)
-        if callable(review_shutdown):
-            review_shutdown()
+        self.window.review_widget.shutdown()
         self.prompt_panel.shutdown()
         if self.moderator is not None:
             self.moderator.close()
             self.moderator = None
         self.thumbnails.shutdown()
+        # Last of the writers: verdicts, notes or a template sent a moment ago are stored now.
+        if not self.writer.shutdown(SHUTDOWN_WAIT_MS):
+            log.warning("the desk's writer did not stop within %s ms", SHUTDOWN_WAIT_MS)
         self.reader.close()
         # What start() froze may go now (a test process builds many desks).
         gc.unfreeze()
@@ -501,39 +407,33 @@ def build_desk(app: QApplication, paths: AppPaths, options: DeskOptions | None =
     return Desk(app, paths, options or DeskOptions())
 
 
-def attach_review(desk: Desk) -> QWidget | None:
-    """Put the review grid in the centre; None (empty state kept) if it cannot be built."""
+def attach_review(desk: Desk) -> ReviewPanel | None:
+    """Put the review grid in the centre (writing through the desk's writer); None, with the
+    empty state kept, if it cannot be built."""
     try:
         from sora_studio.ui.review.review_panel import ReviewPanel
     except ImportError:
         log.exception("the review grid is unavailable; keeping the empty centre")
         return None
-    database = desk.paths.database
-
-    def open_reader() -> Repository:
-        return Repository(open_db(database))
-
-    panel = ReviewPanel(open_reader, desk.library_root, desk.window)
+    panel = ReviewPanel(desk.paths.database, desk.library_root, desk.window, writer=desk.writer)
     desk.window.set_review_widget(panel)
     panel.status_message.connect(lambda text: desk.window.status.showMessage(text, 8000))
     panel.action_requested.connect(desk.on_review_action)
-    panel.actions_bar.set_profiles(desk.profiles)
+    panel.set_profiles(desk.profiles)
     panel.actions_bar.refused.connect(panel.status_message)
     panel.note_action_requested.connect(desk.on_note_action)
-    desk.operations.declined.connect(desk._forget_note)
     return panel
 
 
 def run_desk(args: argparse.Namespace) -> int:
     """Open the desk; returns the exit status when the window closes."""
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        app = QApplication(sys.argv[:1])
+    instance = QApplication.instance()
+    app = instance if isinstance(instance, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Sora Studio")
     app.setOrganizationName("sora-studio")
     app.setDesktopFileName(DESKTOP_FILE_NAME)
-    paths = resolve_paths(getattr(args, "data_dir", None))
-    desk = build_desk(app, paths)
+    data_dir: Path | None = vars(args).get("data_dir")
+    desk = build_desk(app, resolve_paths(data_dir))
     attach_review(desk)
     desk.window.show()
     if os.environ.get(EXIT_AFTER_SHOWN_ENV) == "1":

@@ -100,7 +100,7 @@ def test_import_copies_into_the_library_folder_chosen_in_settings(
     capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path, clip_a: Path
 ) -> None:
     from sora_studio.paths import resolve_paths
-    from sora_studio.services.library import LIBRARY_SETTING
+    from sora_studio.services.setting_keys import LIBRARY_SETTING
     from sora_studio.storage.db import open_db
     from sora_studio.storage.repository import Repository
 

@@ -35,6 +35,7 @@ from sora_studio.core.models import AssetVariant, ErrorClass, Job, Size
 from sora_studio.media.frames import make_spritesheet, make_thumbnail
 from sora_studio.media.probe import probe_video
 from sora_studio.services import library
+from sora_studio.services.job_results import drain_results
 from sora_studio.services.orders import DownloadedFile, DownloadResult
 
 log = logging.getLogger(__name__)
@@ -133,15 +134,7 @@ class DownloadManager:
 
     def drain(self) -> list[DownloadResult]:
         """Every result finished since the last call (engine thread only)."""
-        results: list[DownloadResult] = []
-        while True:
-            try:
-                results.append(self._results.get_nowait())
-            except queue.Empty:
-                break
-        for result in results:
-            self._running.pop(result.job_id, None)
-        return results
+        return drain_results(self._results, self._running)
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Block until no download is running (CLI ``--wait`` and tests); True if idle."""

@@ -1,10 +1,14 @@
 """The render job engine: turns orders into paid renders and verified files, and never loses one.
 
 Thread model: a :class:`JobEngine` lives on ONE thread (the poll worker's QThread in the desk, the
-main thread in the CLI) and is the only writer of the library database. Every public method is
-called on that thread. Downloads run on a thread pool that writes files only and hands results
-back through a queue that :meth:`JobEngine.poll_once` drains and commits
-(:mod:`sora_studio.services.downloads`). The GUI reads through its own read-only repository.
+main thread in the CLI) and is the only writer of renders (jobs, their files, their events).
+Every public method is called on that thread. Downloads run on a thread pool that writes files
+only and hands results back through a queue that :meth:`JobEngine.poll_once` drains and commits
+(:mod:`sora_studio.services.downloads`). In the desk two other threads write, each its own
+rows in short transactions: the desk's writer thread records what a person decides (verdicts,
+notes, templates, settings: :mod:`sora_studio.services.desk_writes`) and an import's pool
+thread records the clips it imports. The GUI thread never writes; it reads through a
+``query_only`` view (:mod:`sora_studio.services.library_view`), which WAL never blocks.
 
 ``poll_once`` is one bounded step, never a loop: apply finished downloads, send queued jobs (up
 to each provider's concurrency limit), confirm sends that failed ambiguously, poll the providers
@@ -47,7 +51,6 @@ from sora_studio.services.engine_core import (
     EVENT_DELETE_PENDING,
     EVENT_DELETED,
     IDLE_DELAY_S,
-    PAUSED_SETTING,
     EngineCore,
 )
 from sora_studio.services.intake import Intake
@@ -77,7 +80,6 @@ __all__ = [
     "MAX_CONFIRM_ATTEMPTS",
     "MAX_DOWNLOAD_ROUNDS",
     "MAX_SUBMITS_PER_TICK",
-    "PAUSED_SETTING",
     "PRO_MODEL",
     "SUBMIT_GRACE_S",
     "JobEngine",
@@ -106,7 +108,7 @@ def _default_verify_image(path: Path) -> None:
 
 
 class JobEngine:
-    """Submit, poll, download, reconcile. Qt-free; one thread; the only database writer."""
+    """Submit, poll, download, reconcile. Qt-free; one thread; the only writer of renders."""
 
     def __init__(
         self,
@@ -218,15 +220,18 @@ class JobEngine:
         """Download again when only the download failed; otherwise queue a new render."""
         return self._operations.retry(job_id)
 
-    def remix(self, job_id: int, prompt: str) -> Job:
-        return self._operations.remix(job_id, prompt)
+    # ``note_id``: the reviewer's note this was asked from; the new job's row and the note's
+    # link to it are committed together (see ``RenderOrder.note_id``).
 
-    def edit(self, job_id: int, prompt: str) -> Job:
-        return self._operations.edit(job_id, prompt)
+    def remix(self, job_id: int, prompt: str, *, note_id: int | None = None) -> Job:
+        return self._operations.remix(job_id, prompt, note_id=note_id)
 
-    def extend(self, job_id: int, prompt: str, seconds: int) -> Job:
+    def edit(self, job_id: int, prompt: str, *, note_id: int | None = None) -> Job:
+        return self._operations.edit(job_id, prompt, note_id=note_id)
+
+    def extend(self, job_id: int, prompt: str, seconds: int, *, note_id: int | None = None) -> Job:
         """Add a ``seconds`` segment; the new job's length is the stitched total."""
-        return self._operations.extend(job_id, prompt, seconds)
+        return self._operations.extend(job_id, prompt, seconds, note_id=note_id)
 
     def promote(self, job_id: int, size: str) -> Job:
         """The same recipe on the model's better sibling at ``size`` (quote it first)."""

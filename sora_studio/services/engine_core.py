@@ -22,12 +22,13 @@ from sora_studio.core.lifecycle import JobPacing, PollPolicy, can_transition
 from sora_studio.core.models import ErrorClass, Job, JobStatus
 from sora_studio.services.orders import JobUpdate, RenderOrder
 from sora_studio.services.providers import ProviderRegistry
+from sora_studio.services.render_requests import source_of
 from sora_studio.services.render_times import RenderTimes
+from sora_studio.services.setting_keys import queue_paused
 from sora_studio.storage.repository import Repository
 
 log = logging.getLogger("sora_studio.services.engine")
 
-PAUSED_SETTING = "queue_paused"
 ACTIVE_REMOTE = (JobStatus.QUEUED, JobStatus.IN_PROGRESS)
 EVENT_DELETE_PENDING = "remote_delete_pending"
 EVENT_DELETED = "remote_deleted"
@@ -55,7 +56,7 @@ class EngineCore:
         self.pacing = pacing or JobPacing.within(policy)
         self.render_times = RenderTimes(repo.recent_render_rates, registry.catalog)
         self.listeners: list[Callable[[JobUpdate], None]] = []
-        self.paused = bool(repo.get_setting(PAUSED_SETTING, False))
+        self.paused = queue_paused(repo)
         self.connection: tuple[bool, str] = (True, "")
         self.next_poll_at: dict[str, float] = {}
         self.not_before: dict[str, float] = {}  # provider asked us to wait (429)
@@ -109,10 +110,7 @@ class EngineCore:
 
     def source_job(self, order_or_job: RenderOrder | Job) -> Job | None:
         """The job a remix, edit or extension starts from (None for a new video)."""
-        parent_id = order_or_job.parent_id
-        if isinstance(order_or_job, Job) and order_or_job.source_remote_id:
-            return self.repo.find_job_by_remote_id(order_or_job.source_remote_id)
-        return self.repo.get_job(parent_id) if parent_id is not None else None
+        return source_of(self.repo, order_or_job)
 
     def capabilities(self, provider: str) -> ProviderCapabilities:
         """What ``provider``'s server can do (the official contract for an unknown name)."""

@@ -29,9 +29,15 @@ from sora_studio.services import library
 from sora_studio.services.capability_checks import order_problems
 from sora_studio.services.engine_core import EngineCore
 from sora_studio.services.orders import Preflight, RenderOrder
-from sora_studio.services.preflight import compute_preflight, order_extras
-from sora_studio.services.spend import budget_cap, check_budget
-from sora_studio.services.submitter import build_request
+from sora_studio.services.preflight import compute_preflight
+from sora_studio.services.render_requests import (
+    character_names,
+    request_from_order,
+    stitched_seconds,
+    stored_request,
+)
+from sora_studio.services.setting_keys import budget_cap
+from sora_studio.services.spend import check_budget
 
 # The engine's logger: intake is one part of the job engine, and its log reads as one.
 log = logging.getLogger("sora_studio.services.engine")
@@ -67,21 +73,16 @@ class Intake:
             except UserError as exc:
                 extra.append(str(exc))
                 reference = ImageInfo(format="", width=0, height=0, path=order.reference_path)
-        names = {c.remote_id: c.name for c in repo.list_characters(order.provider)}
+        names = character_names(repo, order.provider)
         characters = tuple(
             CharacterRef(remote_id=cid, name=names.get(cid, cid)) for cid in order.character_ids
         )
-        request = RenderRequest(
-            prompt=order.prompt,
-            model=order.model,
-            size=order.size,
-            seconds=order.seconds,
-            operation=order.operation,
+        request = request_from_order(
+            order,
+            self._core.registry.catalog(order.provider),
             source_remote_id=source_remote,
             reference=reference,
             characters=characters,
-            batch=order.batch,
-            extras=order_extras(order, self._core.registry.catalog(order.provider)),
         )
         return request, source, extra
 
@@ -146,9 +147,7 @@ class Intake:
         reference_sha = (
             library.sha256_of(Path(order.reference_path)) if order.reference_path else None
         )
-        seconds = order.seconds
-        if order.operation is Operation.EXTEND and source is not None:
-            seconds = source.seconds + order.seconds  # the job stores the stitched total
+        seconds = stitched_seconds(order, source)  # an extension's row keeps the total
         jobs: list[Job] = []
         with repo.db.atomic():
             for index in range(order.variants):
@@ -179,6 +178,7 @@ class Intake:
                         extras=request.extras,
                     )
                 )
+            self._link_note(order, jobs[0])
         warned = [f.phrase for f in check.warnings]
         if warned:
             # Phrases only: the rest of the prompt is the person's work and stays out of logs.
@@ -195,7 +195,20 @@ class Intake:
             self._core.emit(job, "queued")
         return jobs
 
+    def _link_note(self, order: RenderOrder, job: Job) -> None:
+        """Record that the note the order came from turned into ``job`` (same transaction).
+
+        A note deleted meanwhile (from the CLI) must not cost the person the render they paid
+        for: the job is made, the link is skipped, and the log says so.
+        """
+        if order.note_id is None:
+            return
+        repo = self._core.repo
+        if repo.get_note(order.note_id) is None:
+            log.warning("note %s is gone; job %s is not linked to it", order.note_id, job.id)
+            return
+        repo.link_note_result(order.note_id, job.id)
+
     def request_for(self, job: Job) -> RenderRequest:
-        """The request a queued job sends (its source's remote id, its characters' names)."""
-        names = {c.remote_id: c.name for c in self._core.repo.list_characters(job.provider)}
-        return build_request(job, parent=self._core.source_job(job), characters=names)
+        """The request a queued job sends (its source's length, its characters' names)."""
+        return stored_request(self._core.repo, job)

@@ -22,31 +22,14 @@ import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sora_studio.core.models import AssetVariant, Job
 
 PART_SUFFIX = ".part"
 RECIPE_NAME = "recipe.json"
-LIBRARY_SETTING = "library_folder"  # Settings > Library; unset means the data folder's default
 
 _HASH_CHUNK = 1024 * 1024
-
-
-class SettingReader(Protocol):
-    def get_setting(self, key: str, default: Any = None) -> Any: ...
-
-
-def library_root(settings: SettingReader, default: Path) -> Path:
-    """The library folder in use: the saved ``library_folder`` setting, else ``default``.
-
-    The desk, its Settings dialog and every command read it here, so media never ends up in
-    two places.
-    """
-    value = settings.get_setting(LIBRARY_SETTING)
-    if isinstance(value, str) and value.strip():
-        return Path(value.strip()).expanduser()
-    return default
 
 
 def job_folder(library_root: Path, job: Job) -> Path:

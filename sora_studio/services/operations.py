@@ -7,7 +7,6 @@ on, with the lineage kind saying how it was made.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +16,7 @@ from sora_studio.services.capability_checks import FEATURE_FOR_OPERATION, requir
 from sora_studio.services.download_results import DownloadFlow
 from sora_studio.services.engine_core import EngineCore
 from sora_studio.services.intake import Intake
-from sora_studio.services.orders import RenderOrder
+from sora_studio.services.render_requests import order_from_job, order_on_source
 from sora_studio.services.spend import order_estimate
 
 PRO_MODEL = "sora-2-pro"  # what a Sora 2 clip is promoted to (the catalog says for others)
@@ -67,24 +66,7 @@ class Operations:
     def _derive(self, job: Job, kind: LineageKind, **changes: Any) -> list[Job]:
         """A new order with ``job``'s recipe, recorded as its child of ``kind``."""
         source = self._core.source_job(job) if job.operation is not Operation.CREATE else None
-        seconds = job.seconds
-        if job.operation is Operation.EXTEND and source is not None:
-            seconds = job.seconds - source.seconds
-        order = RenderOrder(
-            prompt=job.prompt,
-            model=job.model,
-            size=job.size,
-            seconds=seconds,
-            provider=job.provider,
-            brief=job.brief,
-            batch=job.use_batch,
-            reference_path=job.reference_path,
-            character_ids=job.character_ids,
-            operation=job.operation,
-            parent_id=source.id if source is not None else job.id,
-            lineage_kind=kind,
-        )
-        order = replace(order, **changes)
+        order = order_from_job(job, source, kind, **changes)
         created = self._intake.submit(order)
         if order.parent_id != job.id:
             # Keep lineage pointing at the job the person acted on; the source stays on record.
@@ -99,34 +81,32 @@ class Operations:
             )
         return job
 
-    def remix(self, job_id: int, prompt: str) -> Job:
+    # ``note_id``: the reviewer's note the request came from, linked to the new job by intake.
+
+    def remix(self, job_id: int, prompt: str, *, note_id: int | None = None) -> Job:
         src = self._finished_source(job_id, "remix")
-        return self._child(src, Operation.REMIX, LineageKind.REMIX, prompt, src.seconds)
+        return self._child(src, Operation.REMIX, LineageKind.REMIX, prompt, src.seconds, note_id)
 
-    def edit(self, job_id: int, prompt: str) -> Job:
+    def edit(self, job_id: int, prompt: str, *, note_id: int | None = None) -> Job:
         src = self._finished_source(job_id, "edit")
-        return self._child(src, Operation.EDIT, LineageKind.EDIT, prompt, src.seconds)
+        return self._child(src, Operation.EDIT, LineageKind.EDIT, prompt, src.seconds, note_id)
 
-    def extend(self, job_id: int, prompt: str, seconds: int) -> Job:
+    def extend(self, job_id: int, prompt: str, seconds: int, *, note_id: int | None = None) -> Job:
         """Add a ``seconds`` segment; the new job's length is the stitched total."""
         src = self._finished_source(job_id, "extension")
-        return self._child(src, Operation.EXTEND, LineageKind.EXTENSION, prompt, seconds)
+        return self._child(src, Operation.EXTEND, LineageKind.EXTENSION, prompt, seconds, note_id)
 
     def _child(
-        self, src: Job, operation: Operation, kind: LineageKind, prompt: str, seconds: int
+        self,
+        src: Job,
+        operation: Operation,
+        kind: LineageKind,
+        prompt: str,
+        seconds: int,
+        note_id: int | None = None,
     ) -> Job:
         require(self._core.registry.profile(src.provider), FEATURE_FOR_OPERATION[operation])
-        order = RenderOrder(
-            prompt=prompt,
-            model=src.model,
-            size=src.size,
-            seconds=seconds,
-            provider=src.provider,
-            brief=src.brief,
-            operation=operation,
-            parent_id=src.id,
-            lineage_kind=kind,
-        )
+        order = order_on_source(src, operation, kind, prompt, seconds, note_id=note_id)
         return self._intake.submit(order)[0]
 
     def promotion_model(self, job: Job) -> str:

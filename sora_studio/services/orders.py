@@ -44,6 +44,9 @@ class RenderOrder:
     # num_inference_steps, guidance_scale), as (name, value) pairs. The frame count and fps a
     # frame-based model needs are added from the model and the seconds, never typed here.
     extras: tuple[tuple[str, str | int | float], ...] = ()
+    # The reviewer's note this order was asked from (an edit, extension or remix made from a
+    # note): the engine links the note to the job it creates, in the same transaction.
+    note_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,27 +15,14 @@ from decimal import Decimal
 
 from sora_studio.core.catalog import Catalog
 from sora_studio.core.errors import RETIRED_PROVIDER_MESSAGE
-from sora_studio.core.extras import Extras, coerce_extra, merge_extras
-from sora_studio.core.models import (
-    CharacterRef,
-    ImageInfo,
-    Operation,
-    RenderRequest,
-    ValidationProblem,
-)
+from sora_studio.core.models import CharacterRef, ImageInfo, Operation, ValidationProblem
 from sora_studio.core.policy import precheck
 from sora_studio.core.validation import validate_request
 from sora_studio.services.orders import Preflight, RenderOrder
-from sora_studio.services.spend import order_estimate
+from sora_studio.services.render_requests import request_from_order
+from sora_studio.services.spend import order_cents
 
 MAX_VARIANTS = 4
-
-
-def order_extras(order: RenderOrder, catalog: Catalog) -> Extras:
-    """The extra body fields ``order`` sends: what the person chose (typed values converted,
-    ``"42"`` -> ``42``) plus the frame count and fps a frame-based model needs for its seconds."""
-    chosen = [(name, coerce_extra(name, value)) for name, value in order.extras]
-    return merge_extras(chosen, catalog.frame_extras(order.model, order.seconds))
 
 
 def compute_preflight(
@@ -62,17 +49,12 @@ def compute_preflight(
     here, before a job row exists, rather than by a failed job; so is anything the provider
     cannot do (``provider_problems``, from :func:`capability_checks.order_problems`).
     """
-    request = RenderRequest(
-        prompt=order.prompt,
-        model=order.model,
-        size=order.size,
-        seconds=order.seconds,
-        operation=order.operation,
+    request = request_from_order(
+        order,
+        catalog,
         source_remote_id=source_remote_id,
         reference=reference,
-        characters=tuple(characters),
-        batch=order.batch,
-        extras=order_extras(order, catalog),
+        characters=characters,
     )
     problems = list(
         validate_request(
@@ -96,17 +78,8 @@ def compute_preflight(
             )
         )
     variants = max(1, order.variants)
-    per_variant = order_estimate(
-        catalog, model=order.model, size=order.size, seconds=order.seconds, batch=order.batch
-    )
-    batch_total = order_estimate(
-        catalog,
-        model=order.model,
-        size=order.size,
-        seconds=order.seconds,
-        batch=True,
-        variants=variants,
-    )
+    per_variant = order_cents(catalog, order)
+    batch_total = order_cents(catalog, order, batch=True, variants=variants)
     total = per_variant * variants
     left = None if budget_cap_cents is None else budget_cap_cents - committed_cents - total
     return Preflight(

@@ -30,11 +30,12 @@ from sora_studio.core.catalog import Catalog
 from sora_studio.core.errors import ProviderError, UserError
 from sora_studio.core.models import ErrorClass
 
+# Re-exported only for ``commands._provider_changes`` until it imports it from ``setting_keys``.
+from sora_studio.services.setting_keys import default_provider_name
+
 if TYPE_CHECKING:
     from sora_studio.api.batch_client import BatchClient
     from sora_studio.api.videos import VideosClient
-
-DEFAULT_PROVIDER_SETTING = "default_provider"
 
 
 class ProviderStore(Protocol):
@@ -101,9 +102,7 @@ class ProviderRegistry:
 
     def default_name(self) -> str:
         """See :func:`~sora_studio.api.provider.choose_default_profile`."""
-        return choose_default_profile(
-            self.profiles(), self._store.get_setting(DEFAULT_PROVIDER_SETTING)
-        )
+        return choose_default_profile(self.profiles(), default_provider_name(self._store))
 
     def catalog(self, name: str) -> Catalog:
         return self.profile(name).catalog()

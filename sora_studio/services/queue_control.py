@@ -17,9 +17,9 @@ from sora_studio.services.engine_core import (
     ACTIVE_REMOTE,
     EVENT_DELETE_PENDING,
     EVENT_DELETED,
-    PAUSED_SETTING,
     EngineCore,
 )
+from sora_studio.services.setting_keys import PAUSED_SETTING
 
 # ProviderError.code of a delete the provider does not offer (LiteLLM answers 405).
 UNSUPPORTED = "unsupported"

@@ -23,16 +23,8 @@ from typing import Protocol
 
 from sora_studio.api.remote import PollHints, RemoteVideo
 from sora_studio.core.errors import ProviderError
-from sora_studio.core.models import (
-    CharacterRef,
-    ErrorClass,
-    ImageInfo,
-    Job,
-    JobStatus,
-    Operation,
-    RenderRequest,
-)
-from sora_studio.services.spend import billable_seconds
+from sora_studio.core.models import ErrorClass, Job, JobStatus, RenderRequest
+from sora_studio.services.render_requests import stored_request
 from sora_studio.storage.repository import Repository
 
 DEFAULT_RATE_LIMIT_WAIT_S = 10.0
@@ -64,35 +56,6 @@ class SubmitOutcome:
 def status_for_remote(video: RemoteVideo) -> JobStatus:
     """Local status for a provider status seen right after create (never finished there)."""
     return JobStatus.IN_PROGRESS if video.status == "in_progress" else JobStatus.QUEUED
-
-
-def build_request(job: Job, *, parent: Job | None, characters: dict[str, str]) -> RenderRequest:
-    """The wire request for ``job``.
-
-    Extensions store the stitched total; the API wants the new segment's length. The job's
-    extra body fields (stored at intake, frame count included) travel as they are.
-    """
-    seconds = job.seconds
-    if job.operation is Operation.EXTEND:
-        seconds = billable_seconds(job.operation, job.seconds, parent.seconds if parent else None)
-    reference = None
-    if job.reference_path and job.operation is Operation.CREATE:
-        # Only the path travels to the client; size and format were checked at preflight.
-        reference = ImageInfo(format="", width=0, height=0, path=job.reference_path)
-    return RenderRequest(
-        prompt=job.prompt,
-        model=job.model,
-        size=job.size,
-        seconds=seconds,
-        operation=job.operation,
-        source_remote_id=job.source_remote_id,
-        reference=reference,
-        characters=tuple(
-            CharacterRef(remote_id=cid, name=characters.get(cid, "")) for cid in job.character_ids
-        ),
-        batch=job.use_batch,
-        extras=tuple(job.extras),
-    )
 
 
 class Submitter:
@@ -128,9 +91,7 @@ class Submitter:
 
     def request_for(self, job: Job) -> RenderRequest:
         """The wire request a claimed job sends."""
-        parent = self._store.get_job(job.parent_id) if job.parent_id is not None else None
-        names = {c.remote_id: c.name for c in self._store.list_characters(job.provider)}
-        return build_request(job, parent=parent, characters=names)
+        return stored_request(self._store, job)
 
     def client_for(self, provider: str) -> CreateClient:
         return self._client_for(provider)

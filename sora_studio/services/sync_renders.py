@@ -22,6 +22,7 @@ from sora_studio.api.remote import PollHints, RemoteVideo
 from sora_studio.core.errors import ProviderError
 from sora_studio.core.models import ErrorClass, Job, JobStatus, RenderRequest
 from sora_studio.services.engine_core import EngineCore
+from sora_studio.services.job_results import drain_results
 from sora_studio.services.remote_tracking import RemoteTracker
 from sora_studio.services.submitter import NOT_SENT, CreateClient, Submitter
 
@@ -64,15 +65,7 @@ class SyncRenders:
         return frozenset(self._running)
 
     def drain(self) -> list[SyncResult]:
-        results: list[SyncResult] = []
-        while True:
-            try:
-                results.append(self._results.get_nowait())
-            except queue.Empty:
-                break
-        for result in results:
-            self._running.pop(result.job_id, None)
-        return results
+        return drain_results(self._results, self._running)
 
     def _run(self, job_id: int, client: CreateClient, request: RenderRequest) -> None:
         try:

@@ -9,7 +9,9 @@ own with :func:`open_db`, and WAL mode lets those readers run while the writer w
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -27,6 +29,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "DatabaseTooNewError",
     "DatabaseUnavailableError",
+    "LibraryDatabase",
     "NotADatabaseError",
     "open_db",
     "read_schema_version",
@@ -68,6 +71,38 @@ class NotADatabaseError(UserError):
             f"{path} is not a Sora Studio library database: it is not an SQLite file{why}. "
             "Move it aside or choose another data folder (--data-dir)."
         )
+
+
+class LibraryDatabase(sqlite_utils.Database):
+    """sqlite-utils' ``Database`` whose transactions take the write lock when they begin.
+
+    Several connections write the library: the engine's, the desk's writer thread's, an
+    import's, a CLI command's next to the desk. A transaction opened with a plain (deferred)
+    ``BEGIN`` that reads and then writes cannot wait for another writer: when one committed
+    since its read, SQLite refuses the upgrade at once ("database is locked", SQLITE_BUSY_SNAPSHOT)
+    and the busy timeout never applies. ``BEGIN IMMEDIATE`` waits for the lock first (up to
+    ``BUSY_TIMEOUT_MS``), so a transaction that starts always finishes. Every ``atomic()`` in
+    the app writes; nested ones stay savepoints.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        if self.conn.in_transaction:
+            with super().atomic() as db:
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
 
 
 def _header_version(path: Path, header: bytes) -> int:
@@ -126,8 +161,12 @@ def read_schema_version(path: Path) -> int:
     return int(row[0])
 
 
-def open_db(path: Path) -> sqlite_utils.Database:
+def open_db(path: Path, *, query_only: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) the library at ``path`` and bring its schema up to date.
+
+    With ``query_only`` the connection refuses every write once the schema is up to date: the
+    desk's GUI thread reads through one, so a write that strays onto that thread fails at once
+    instead of waiting on the write lock behind the engine (``PRAGMA query_only``).
 
     Raises :class:`DatabaseTooNewError` for a file from a newer app and
     :class:`NotADatabaseError` for a file that is not SQLite (neither case modifies the file),
@@ -144,7 +183,7 @@ def open_db(path: Path) -> sqlite_utils.Database:
     try:
         # execute_plugins=False: the library's own plugins hook is no business of ours, and
         # skipping it keeps opening a connection cheap for reader threads.
-        db = sqlite_utils.Database(path, execute_plugins=False)
+        db = LibraryDatabase(path, execute_plugins=False)
     except sqlite3.OperationalError as exc:
         raise DatabaseUnavailableError(path, str(exc)) from exc
     except sqlite3.DatabaseError as exc:
@@ -160,6 +199,8 @@ def open_db(path: Path) -> sqlite_utils.Database:
         db.conn.execute("PRAGMA synchronous = NORMAL")
         db.conn.execute("PRAGMA foreign_keys = ON")
         migrate(db)
+        if query_only:
+            db.conn.execute("PRAGMA query_only = ON")
     except sqlite3.OperationalError as exc:
         db.close()
         raise DatabaseUnavailableError(path, str(exc)) from exc

@@ -91,6 +91,42 @@ def _refuse_secrets(key_source: str, options: Mapping[str, Any]) -> None:
             )
 
 
+def _check_provider(
+    name: str, key_source: str, options: Mapping[str, Any], concurrency_limit: int
+) -> None:
+    if not name.strip():
+        raise UserError("a provider profile needs a name")
+    _refuse_secrets(key_source, options)
+    if concurrency_limit < 1:
+        raise UserError(f"concurrency limit must be at least 1, got {concurrency_limit}")
+
+
+def _provider_columns(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``upsert_provider``'s arguments from a ``ProviderProfile.to_dict()`` mapping."""
+    if "name" not in data or "kind" not in data:
+        raise UserError("a provider profile needs at least a name and a kind")
+    override = data.get("catalog_overrides", data.get("catalog_override"))
+    return {
+        "name": str(data["name"]),
+        "kind": str(data["kind"]),
+        "base_url": None if data.get("base_url") in (None, "") else str(data["base_url"]),
+        "key_source": str(data.get("key_source", "none")),
+        "catalog_override": dict(override) if override else None,
+        "concurrency_limit": int(data.get("concurrency_limit", 2)),
+        "long_durations": bool(data.get("long_durations", False)),
+        "options": {k: v for k, v in data.items() if k not in _COLUMN_FIELDS},
+    }
+
+
+def check_provider_dict(data: Mapping[str, Any]) -> None:
+    """Raise the ``UserError`` that :meth:`ProvidersRepo.upsert_provider_dict` would, writing
+    nothing: a form checks what it is about to save before it closes."""
+    columns = _provider_columns(data)
+    _check_provider(
+        columns["name"], columns["key_source"], columns["options"], columns["concurrency_limit"]
+    )
+
+
 class ProvidersRepo(RepoBase):
     """Provider profile rows."""
 
@@ -110,12 +146,8 @@ class ProvidersRepo(RepoBase):
 
         ``options`` holds JSON-ready extras (timeouts, retries); ``created_at`` survives updates.
         """
-        if not name.strip():
-            raise UserError("a provider profile needs a name")
         extras = dict(options or {})
-        _refuse_secrets(key_source, extras)
-        if concurrency_limit < 1:
-            raise UserError(f"concurrency limit must be at least 1, got {concurrency_limit}")
+        _check_provider(name, key_source, extras, concurrency_limit)
         override = None if catalog_override is None else json.dumps(dict(catalog_override))
         self.db.execute(
             """
@@ -146,19 +178,8 @@ class ProvidersRepo(RepoBase):
 
     def upsert_provider_dict(self, data: Mapping[str, Any]) -> ProviderRecord:
         """Save a profile given as ``ProviderProfile.to_dict()`` (unknown fields go to options)."""
-        if "name" not in data or "kind" not in data:
-            raise UserError("a provider profile needs at least a name and a kind")
-        override = data.get("catalog_overrides", data.get("catalog_override"))
-        return self.upsert_provider(
-            str(data["name"]),
-            kind=str(data["kind"]),
-            base_url=None if data.get("base_url") in (None, "") else str(data["base_url"]),
-            key_source=str(data.get("key_source", "none")),
-            catalog_override=dict(override) if override else None,
-            concurrency_limit=int(data.get("concurrency_limit", 2)),
-            long_durations=bool(data.get("long_durations", False)),
-            options={k: v for k, v in data.items() if k not in _COLUMN_FIELDS},
-        )
+        columns = _provider_columns(data)
+        return self.upsert_provider(columns.pop("name"), **columns)
 
     def get_provider(self, name: str) -> ProviderRecord | None:
         row = self._one("SELECT * FROM providers WHERE name = ?", [name])

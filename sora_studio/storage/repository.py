@@ -6,9 +6,11 @@ and spend. It takes and returns the frozen dataclasses of ``core.models``; money
 cents, stored exactly.
 
 Threading: a ``Repository`` wraps one connection, and a connection belongs to the thread that
-opened it (sqlite3 refuses use from another thread). The engine's thread owns the writer; any
-other thread that reads opens its own with ``open_db`` and wraps it in its own ``Repository``.
-WAL mode lets those readers read while the writer writes.
+opened it (sqlite3 refuses use from another thread). In the desk the engine's thread writes
+renders, the desk's writer thread writes what a person decides (``services.desk_writes``) and an
+import's pool thread writes its clips, each in short transactions on its own connection; the GUI
+thread only reads, on a ``query_only`` connection (``open_db(path, query_only=True)``). WAL mode
+lets readers read while a writer writes.
 """
 
 from __future__ import annotations

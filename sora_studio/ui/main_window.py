@@ -1,21 +1,23 @@
 """The desk's main window: builder (left dock), review area (centre), queue (bottom dock), status.
 
-Lives on the GUI thread and talks to the engine only through the PollWorker: user actions become
-this window's signals (``submit_order``, ``cancel_job``…), which ``attach_worker`` connects to the
-worker's slots; since the worker lives on its own thread, Qt delivers them as queued calls. The
-worker's ``job_updated`` and ``jobs_submitted`` are buffered (``JobUpdateBuffer``) and applied
-every ~50 ms as one batch to the queue model, the review widget and notifications, so a burst of
-updates costs the GUI thread one short pass instead of hundreds. Panels arrive through the
-constructor; the window makes none of its collaborators itself.
+Lives on the GUI thread and talks to the engine only through the desk's one seam, an
+:class:`~sora_studio.ui.workers.engine_link.EngineLink`: a render, cancel, retry, delete,
+reorder or pause becomes one of its typed calls, which reach the PollWorker on its own thread as
+queued calls. ``attach_worker`` listens to the worker: its ``job_updated`` and ``jobs_submitted``
+are buffered (``JobUpdateBuffer``) and applied every ~50 ms as one batch to the queue model, the
+review area and notifications, so a burst of updates costs the GUI thread one short pass instead
+of hundreds. The review area is whatever :class:`ReviewWidget` the composition root puts in the
+centre (an empty-state page until then). Panels and the seam arrive through the constructor; the
+window makes none of its collaborators itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sora_studio.core.models import Job
+from sora_studio.core.models import Job, JobStatus
 from sora_studio.services.orders import RenderOrder
 from sora_studio.ui.icons import app_icon, make_icon
 from sora_studio.ui.layout_state import LayoutState
@@ -38,14 +40,38 @@ from sora_studio.ui.queue.updates import JobUpdateBuffer
 from sora_studio.ui.queue_panel import QueuePanel
 from sora_studio.ui.shortcuts_overlay import ShortcutsOverlay
 from sora_studio.ui.status_bar import StudioStatusBar
+from sora_studio.ui.workers.engine_link import EngineLink
 from sora_studio.ui.workers.library_actions import EXPORT_KINDS, is_video_path
+
+if TYPE_CHECKING:
+    from sora_studio.ui.workers.poll_worker import PollWorker
 
 SPEND_REFRESH_MS = 1000
 PROMPT_DOCK_WIDTH = 450
 PROMPT_DOCK_MIN_WIDTH = 400
 QUEUE_DOCK_HEIGHT = 280
-# (cap, committed) in cents, read from the GUI thread's read-only repository.
+# (cap, committed) in cents, read from the GUI thread's read-only view.
 SpendSource = Callable[[], "tuple[Decimal | None, Decimal]"]
+
+
+class ReviewWidget(Protocol):
+    """What the window and the composition root ask of the review area in the centre."""
+
+    def as_widget(self) -> QWidget:
+        """The widget to put in the centre (the review area itself)."""
+        ...
+
+    def on_jobs_updated(self, jobs: list[Job]) -> None:
+        """A batch of job changes: new clips, progress, finished renders."""
+        ...
+
+    def refresh_actions(self) -> None:
+        """Settings changed the providers: re-check what each clip allows."""
+        ...
+
+    def shutdown(self) -> None:
+        """The desk is closing: stop playback and background work (safe to call twice)."""
+        ...
 
 
 class EmptyReview(QWidget):
@@ -75,19 +101,24 @@ class EmptyReview(QWidget):
         layout.addWidget(body, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(3)
 
+    # A ReviewWidget with nothing to review.
+
+    def as_widget(self) -> QWidget:
+        return self
+
+    def on_jobs_updated(self, jobs: list[Job]) -> None:
+        pass
+
+    def refresh_actions(self) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
 
 class MainWindow(QMainWindow):
     """The one window of the desk."""
 
-    # Queued to the PollWorker by attach_worker.
-    submit_order = Signal(object)  # RenderOrder
-    cancel_job = Signal(int)
-    retry_job = Signal(int)
-    delete_job = Signal(int, bool)
-    reorder_job = Signal(int, int)
-    regenerate_job = Signal(int)
-    pause_queue = Signal()
-    resume_queue = Signal()
     # For the composition root.
     settings_requested = Signal()
     import_requested = Signal()  # File > Import MP4s…
@@ -99,6 +130,7 @@ class MainWindow(QMainWindow):
         self,
         prompt_panel: PromptPanel,
         queue_panel: QueuePanel,
+        engine: EngineLink,
         *,
         layout_state: LayoutState | None = None,
         spend_source: SpendSource | None = None,
@@ -114,11 +146,12 @@ class MainWindow(QMainWindow):
         )
         self.prompt_panel = prompt_panel
         self.queue_panel = queue_panel
+        self.engine = engine
         self.layout_state = layout_state
         self._spend_source = spend_source
-        self._worker: QObject | None = None
-        self.review_widget: QWidget = EmptyReview()
-        self.setCentralWidget(self.review_widget)
+        self._worker: PollWorker | None = None
+        self.review_widget: ReviewWidget = EmptyReview()
+        self.setCentralWidget(self.review_widget.as_widget())
 
         self.prompt_dock = QDockWidget("Prompt builder", self)
         self.prompt_dock.setObjectName("promptDock")
@@ -150,10 +183,12 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         prompt_panel.render_requested.connect(self._on_render_requested)
-        queue_panel.cancel_requested.connect(self.cancel_job)
-        queue_panel.retry_requested.connect(self.retry_job)
-        queue_panel.delete_requested.connect(self.delete_job)
-        queue_panel.reorder_requested.connect(self.reorder_job)
+        queue_panel.cancel_requested.connect(engine.cancel)
+        queue_panel.retry_requested.connect(engine.retry)
+        queue_panel.delete_requested.connect(
+            lambda job_id, remote: engine.delete(job_id, remote=remote)
+        )
+        queue_panel.reorder_requested.connect(engine.reorder)
         queue_panel.pause_toggled.connect(self._on_pause_toggled)
         queue_panel.model.job_status_changed.connect(self._on_status_changed)
         queue_panel.model.rowsInserted.connect(self._update_in_flight)
@@ -285,30 +320,23 @@ class MainWindow(QMainWindow):
 
     # --- worker wiring ---------------------------------------------------------------------
 
-    def attach_worker(self, worker: Any) -> None:
-        """Connect to a PollWorker living on its own thread (signals cross as queued calls)."""
+    def attach_worker(self, worker: PollWorker) -> None:
+        """Listen to the PollWorker on its own thread (its signals arrive as queued calls).
+
+        Calls to the worker go through the seam, which the composition root connects.
+        """
         self._worker = worker
-        self.submit_order.connect(worker.submit)
-        self.cancel_job.connect(worker.cancel)
-        self.retry_job.connect(worker.retry)
-        self.delete_job.connect(worker.delete)
-        self.reorder_job.connect(worker.reorder)
-        self.regenerate_job.connect(worker.regenerate)
-        self.pause_queue.connect(worker.pause)
-        self.resume_queue.connect(worker.resume)
         worker.job_updated.connect(self.on_job_updated)
         worker.jobs_submitted.connect(self._on_jobs_submitted)
         worker.submit_failed.connect(self.on_submit_failed)
         worker.connection_changed.connect(self.on_connection_changed)
-        stall = getattr(worker, "stall_detected", None)
-        if stall is not None:
-            stall.connect(self._on_stall)
+        worker.stall_detected.connect(self._on_stall)
 
-    def set_review_widget(self, widget: QWidget) -> None:
-        """Swap the centre for the review grid; it gets job updates if it has ``on_job_updated``."""
-        old = self.review_widget
-        self.review_widget = widget
-        self.setCentralWidget(widget)
+    def set_review_widget(self, review: ReviewWidget) -> None:
+        """Put ``review`` in the centre; it gets every batch of job updates from now on."""
+        old = self.review_widget.as_widget()
+        self.review_widget = review
+        self.setCentralWidget(review.as_widget())
         old.deleteLater()
 
     # --- slots -----------------------------------------------------------------------------
@@ -322,16 +350,9 @@ class MainWindow(QMainWindow):
         self._updates.flush()
 
     def _apply_job_updates(self, jobs: list[Job]) -> None:
-        """One coalesced batch: the queue in one go, then the review area (in one go when it
-        has ``on_jobs_updated``)."""
+        """One coalesced batch: the queue in one go, then the review area in one go."""
         self.queue_panel.model.apply_batch(jobs)
-        batch_slot = getattr(self.review_widget, "on_jobs_updated", None)
-        slot = getattr(self.review_widget, "on_job_updated", None)
-        if callable(batch_slot):
-            batch_slot(jobs)
-        elif callable(slot):
-            for job in jobs:
-                slot(job)
+        self.review_widget.on_jobs_updated(jobs)
         self._update_in_flight()
         self._spend_timer.start()
 
@@ -358,19 +379,22 @@ class MainWindow(QMainWindow):
         self.status.showMessage(f"Render #{job_id}: {message}", 15000)
 
     def _on_render_requested(self, order: RenderOrder) -> None:
-        self.submit_order.emit(order)
+        self.engine.submit(order)
         self.status.showMessage("Sending…", 3000)
 
     def _on_pause_toggled(self, paused: bool) -> None:
-        (self.pause_queue if paused else self.resume_queue).emit()
+        if paused:
+            self.engine.pause()
+        else:
+            self.engine.resume()
         action = self.actions_by_name["pause"]
         action.setText("Resume queue" if paused else "Pause queue")
         action.setIcon(make_icon("resume" if paused else "pause"))
         self.status.showMessage("Queue paused" if paused else "Queue resumed", 4000)
 
-    def _on_status_changed(self, job: Job, previous: object) -> None:
+    def _on_status_changed(self, job: Job, previous: JobStatus | None) -> None:
         # The in-flight count is refreshed once per batch (``_apply_job_updates``), not here.
-        self.notifier.job_changed(job, previous)  # type: ignore[arg-type]
+        self.notifier.job_changed(job, previous)
 
     def _update_in_flight(self, *_args: object) -> None:
         self.status.set_in_flight(self.queue_panel.model.count_in(RUNNING | WAITING))

@@ -1,14 +1,17 @@
 """Settings: provider profiles (Providers page) and the library folder, budget cap and theme.
 
-A modal dialog on the GUI thread. Nothing is written until Save; then profiles go to the
-library's ``providers`` table (without keys, which went to the OS key store when typed) and the
-rest to its settings. Save refuses, with the reason in red, anything it cannot store.
+A modal dialog on the GUI thread. It reads through the GUI's read-only view and writes nothing
+itself: Save checks everything, turns it into one frozen ``SaveSettings`` command (profiles
+without keys, which went to the OS key store when typed, and the settings) and hands it to the
+injected ``save`` (the desk sends it to its writer thread, which stores it in one transaction).
+Save refuses, with the reason in red, anything the library would not store, before the dialog
+closes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,67 +30,67 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sora_studio.api.provider import store_api_key
 from sora_studio.core.catalog import CENTS_PER_DOLLAR
 from sora_studio.core.errors import UserError
-from sora_studio.core.pricing import format_cents
-from sora_studio.services.library import LIBRARY_SETTING, library_root
-from sora_studio.services.spend import BUDGET_SETTING
-from sora_studio.ui.prompt.background import BackgroundCalls
-from sora_studio.ui.settings.probe_panel import CHANNEL as CONNECTION_CHANNEL
-from sora_studio.ui.settings.probe_panel import ConnectionTest, probe_connection
-from sora_studio.ui.settings.profiles import (
-    DEFAULT_PROVIDER_SETTING,
-    THEME_SETTING,
+from sora_studio.core.pricing import format_cents, parse_dollars
+from sora_studio.services.desk_writes import SaveSettings
+from sora_studio.services.provider_settings import (
+    KeyStore,
     all_profiles,
-    budget_cap_cents,
+    check_profile,
     default_profile_name,
+    probe_connection,
+    store_key,
+)
+from sora_studio.services.setting_keys import (
+    BUDGET_SETTING,
+    DEFAULT_PROVIDER_SETTING,
+    LIBRARY_SETTING,
+    THEME_SETTING,
+    library_root,
     theme_mode,
 )
-from sora_studio.ui.settings.provider_page import KeyStore, ProviderPage
+from sora_studio.ui.prompt.background import BackgroundCalls
+from sora_studio.ui.settings.probe_panel import CHANNEL as CONNECTION_CHANNEL
+from sora_studio.ui.settings.probe_panel import ConnectionTest
+from sora_studio.ui.settings.provider_page import ProviderPage
 
 THEMES = (("system", "Follow the system"), ("dark", "Dark"), ("light", "Light"))
 
 
 class SettingsStore(Protocol):
-    """The repository methods the dialog reads and writes."""
+    """What the dialog reads (the GUI's ``LibraryView``)."""
 
     def list_providers(self) -> list[Any]: ...
 
-    def upsert_provider_dict(self, data: Mapping[str, Any]) -> Any: ...
-
-    def delete_provider(self, name: str) -> None: ...
-
     def get_setting(self, key: str, default: Any = None) -> Any: ...
 
-    def set_setting(self, key: str, value: Any) -> None: ...
-
-    def delete_setting(self, key: str) -> None: ...
+    def budget_cap(self) -> Decimal | None: ...
 
 
 def parse_budget(text: str) -> Decimal | None:
     """``"25"`` or ``"$25.50"`` (dollars) -> cents; empty means no cap. ``UserError`` otherwise."""
-    cleaned = text.strip().replace("$", "").replace(",", "")
-    if not cleaned:
-        return None
     try:
-        dollars = Decimal(cleaned)
-    except InvalidOperation:
+        cents = parse_dollars(text)
+    except ValueError:
         raise UserError(f"budget cap {text!r} is not an amount; write dollars like 250") from None
-    if not dollars.is_finite() or dollars < 0:
+    if cents is not None and cents < 0:
         raise UserError("the budget cap must be zero or more dollars (empty for no cap)")
-    return dollars * CENTS_PER_DOLLAR
+    return cents
 
 
 class SettingsDialog(QDialog):
+    """Providers, library folder, budget cap and theme; ``save`` gets what to store (GUI)."""
+
     def __init__(
         self,
         store: SettingsStore,
         *,
         env: Mapping[str, str],
         library_default: Path,
+        save: Callable[[SaveSettings], None],
         emulator_base_url: str | None = None,
-        key_store: KeyStore = store_api_key,
+        key_store: KeyStore = store_key,
         connection_test: ConnectionTest = probe_connection,
         parent: QWidget | None = None,
     ) -> None:
@@ -96,6 +99,8 @@ class SettingsDialog(QDialog):
         self.setMinimumSize(820, 600)
         self.resize(1040, 820)  # the Providers page shows capabilities and a probe report
         self.store = store
+        self._save = save
+        self.saved: SaveSettings | None = None  # what the last successful Save handed over
         self.background = BackgroundCalls(self)
         saved = {record.name for record in store.list_providers()}
         self.providers = ProviderPage(
@@ -111,7 +116,7 @@ class SettingsDialog(QDialog):
         self.library_edit = QLineEdit(str(library_root(store, library_default)))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse_library)
-        cap = budget_cap_cents(store)
+        cap = store.budget_cap()
         self.budget_edit = QLineEdit("" if cap is None else str(cap / CENTS_PER_DOLLAR))
         self.budget_edit.setPlaceholderText("No cap")
         self.budget_hint = QLabel(
@@ -160,38 +165,35 @@ class SettingsDialog(QDialog):
             self.library_edit.setText(chosen)
 
     def save(self) -> bool:
-        """Write everything; on a problem keep the dialog open with the reason shown."""
+        """Check everything and hand it over; on a problem keep the dialog open with the reason."""
         try:
             cap = parse_budget(self.budget_edit.text())
             profiles, removed = self.providers.pending()
-            for name in removed:
-                self.store.delete_provider(name)
-            for profile in profiles:
-                data = profile.to_dict()
-                if profile.kind == "emulator":
-                    data["base_url"] = None  # where this run's emulator listens is not kept
-                self.store.upsert_provider_dict(data)
+            checked = tuple(check_profile(profile) for profile in profiles)
         except UserError as exc:
             self.problem.setText(str(exc))
             self.problem.show()
             return False
-        if cap is None:
-            self.store.delete_setting(BUDGET_SETTING)
-        else:
-            self.store.set_setting(BUDGET_SETTING, str(cap))
-        self.store.set_setting(DEFAULT_PROVIDER_SETTING, self.providers.default_name)
-        self.store.set_setting(THEME_SETTING, str(self.theme_combo.currentData()))
         folder = self.library_edit.text().strip()
-        if folder and Path(folder) != self._library_default:
-            self.store.set_setting(LIBRARY_SETTING, folder)
-        else:
-            self.store.delete_setting(LIBRARY_SETTING)
+        keep_folder = bool(folder) and Path(folder) != self._library_default
+        changes = SaveSettings(
+            profiles=checked,
+            removed=tuple(sorted(removed)),
+            settings=(
+                (BUDGET_SETTING, None if cap is None else str(cap)),
+                (DEFAULT_PROVIDER_SETTING, self.providers.default_name),
+                (THEME_SETTING, str(self.theme_combo.currentData())),
+                (LIBRARY_SETTING, folder if keep_folder else None),
+            ),
+        )
+        self._save(changes)
+        self.saved = changes
         self.problem.hide()
         self.accept()
         return True
 
     def budget_summary(self) -> str:
-        cap = budget_cap_cents(self.store)
+        cap = self.store.budget_cap()
         return "no cap" if cap is None else format_cents(cap)
 
     def done(self, result: int) -> None:

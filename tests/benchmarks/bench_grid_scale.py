@@ -25,8 +25,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from bench_scrub import render_sample, seed_library  # type: ignore[import-not-found]
 from PySide6.QtWidgets import QApplication
 
-from sora_studio.storage.db import open_db
-from sora_studio.storage.repository import Repository
 from sora_studio.ui.review.review_panel import ReviewPanel
 
 CLIPS = 10_000
@@ -56,7 +54,7 @@ def main() -> None:
         painted: list[int] = []
         start = time.perf_counter()
         panel = ReviewPanel(
-            lambda: Repository(open_db(root / "studio.sqlite3")),
+            root / "studio.sqlite3",
             root / "library",
             reviewer="bench",
             with_audio=False,

@@ -19,6 +19,15 @@ crash a run now and then, and the dumps themselves cost time; don't quote figure
 Python's cyclic garbage collector stops every thread while it runs, so each run also records the
 collector's pauses (``gc.callbacks``) and how many of the long stalls overlapped one: that tells
 a GIL-holding render step apart from a collection of the desk's many objects.
+
+While the renders run, a reviewer works the grid: the library starts with ten finished clips
+(without their video files), and every ``KEY_EVERY_MS`` a key is pressed on the GUI thread,
+alternating a verdict (``1``/``2`` on the grid) and a note (``N``, some text, ``Return``), 200
+of each. Each press is timed from the key event to the press being applied on screen (the grid's
+verdict, the note in the list); goal: under ``KEY_GOAL_MS`` (one 60 Hz frame) every time. Their
+p50/p95/max per kind are printed and go under ``"keys"`` in the JSON, with the GUI thread's own CPU
+time per press (``time.thread_time``: wall time minus waiting for the GIL or a core); after the
+desk has shut down the library is read again to check that every verdict and note was stored.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
@@ -39,18 +49,26 @@ os.environ.pop("OPENAI_API_KEY", None)
 os.environ.pop("OPENAI_BASE_URL", None)
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from sora_studio.app import DeskOptions, attach_review, build_desk
 from sora_studio.core.models import JobStatus
 from sora_studio.emulator.faults import EmulatorSettings
-from sora_studio.paths import resolve_paths
+from sora_studio.paths import AppPaths, resolve_paths
 from sora_studio.services.orders import RenderOrder
+from sora_studio.storage.db import open_db
+from sora_studio.storage.repository import Repository
 
 JOBS = 50
 BEAT_MS = 5
 GOAL_MS = 50.0
 TIMEOUT_S = 420.0
+SEEDED_CLIPS = 10  # finished clips in the library before the desk opens: what gets reviewed
+KEY_PRESSES = 200  # of each kind: verdicts and notes
+KEY_EVERY_MS = 40
+KEY_GOAL_MS = 16.0
+NOTES_PER_CLIP = 20  # the reviewer moves on to the next clip after this many notes
 
 
 class Heartbeat:
@@ -130,11 +148,128 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def seed_clips(paths: AppPaths, count: int) -> list[int]:
+    """``count`` finished clips, as a library that was used before.
+
+    They have no video file here (the grid shows them as "media missing"): opening a clip then
+    loads nothing into the player, so the run measures the keys, not QtMultimedia starting its
+    decoders ten times (which can also deadlock PySide's GIL against an FFmpeg thread; see the
+    report of issue 12).
+    """
+    repo = Repository(open_db(paths.database))
+    ids = []
+    try:
+        for index in range(count):
+            job = repo.create_job(
+                provider="emulator",
+                fingerprint=f"seed-{index}",
+                prompt=f"Seeded take {index + 1}: a lantern on a night river",
+                model="sora-2",
+                size="1280x720",
+                seconds=4,
+                status=JobStatus.QUEUED_LOCAL,
+                estimate_cents=Decimal(40),
+            )
+            repo.update_job(
+                job.id,
+                status=JobStatus.READY,
+                remote_id=f"seed_{index}",
+                progress=100,
+                cost_cents=Decimal(40),
+            )
+            ids.append(job.id)
+    finally:
+        repo.close()
+    return ids
+
+
+def key_figures(latencies: list[float], cpu: list[float]) -> dict[str, float | int]:
+    """Wall-clock figures of the presses, and the GUI thread's own CPU time for them: the
+    difference is time the thread waited (for Python's GIL, or for a core on a busy machine)."""
+    return {
+        "presses": len(latencies),
+        "p50_ms": round(percentile(latencies, 0.5), 2),
+        "p95_ms": round(percentile(latencies, 0.95), 2),
+        "max_ms": round(max(latencies, default=0.0), 2),
+        "cpu_p95_ms": round(percentile(cpu, 0.95), 2),
+        "cpu_max_ms": round(max(cpu, default=0.0), 2),
+    }
+
+
+class Reviewer:
+    """Presses verdict and note keys on the desk's review panel, timing each on the GUI thread."""
+
+    def __init__(self, panel: object, clip_ids: list[int]) -> None:
+        self.panel = panel
+        self.clip_ids = clip_ids
+        self.latencies: dict[str, list[float]] = {"verdict": [], "note": []}
+        self.cpu: dict[str, list[float]] = {"verdict": [], "note": []}
+        self.timer = QTimer()
+        self.timer.setInterval(KEY_EVERY_MS)
+        self.timer.timeout.connect(self.press)
+        self._clip = -1
+        self._moved_at = 0
+
+    @property
+    def done(self) -> bool:
+        return all(len(v) >= KEY_PRESSES for v in self.latencies.values())
+
+    def start(self) -> None:
+        self.next_clip()
+        self.timer.start()
+
+    def next_clip(self) -> None:
+        self._clip = (self._clip + 1) % len(self.clip_ids)
+        self.panel.select_clip(self.clip_ids[self._clip])  # type: ignore[attr-defined]
+
+    def press(self) -> None:
+        panel = self.panel
+        verdicts, notes = self.latencies["verdict"], self.latencies["note"]
+        if self.done:
+            self.timer.stop()
+            return
+        if len(verdicts) <= len(notes):
+            grid = panel.grid  # type: ignore[attr-defined]
+            grid.setFocus()
+            key = Qt.Key.Key_1 if len(verdicts) % 2 == 0 else Qt.Key.Key_2
+            started, cpu = time.perf_counter(), time.thread_time()
+            QTest.keyClick(grid, key)
+            verdicts.append((time.perf_counter() - started) * 1000)
+            self.cpu["verdict"].append((time.thread_time() - cpu) * 1000)
+            return
+        if notes and len(notes) % NOTES_PER_CLIP == 0 and self._moved_at != len(notes):
+            self._moved_at = len(notes)
+            self.next_clip()  # not timed: opening a clip is not a key press that writes
+            return
+        grid = panel.grid  # type: ignore[attr-defined]
+        grid.setFocus()
+        QTest.keyClick(grid, Qt.Key.Key_N)  # pins the note to the playhead (not timed)
+        entry = panel.notes.entry  # type: ignore[attr-defined]
+        entry.setText(f"note {len(notes) + 1}: the lantern flickers here")
+        started, cpu = time.perf_counter(), time.thread_time()
+        QTest.keyClick(entry, Qt.Key.Key_Return)
+        notes.append((time.perf_counter() - started) * 1000)
+        self.cpu["note"].append((time.thread_time() - cpu) * 1000)
+
+
+def stored_reviews_and_notes(database: Path, clip_ids: list[int]) -> tuple[int, int]:
+    repo = Repository(open_db(database))
+    try:
+        reviews = sum(len(repo.reviews_for(job_id)) for job_id in clip_ids)
+        notes = sum(len(repo.notes_for(job_id)) for job_id in clip_ids)
+    finally:
+        repo.close()
+    return reviews, notes
+
+
 def run_once(
     app: QApplication, *, emulator_process: bool, dump_to: TextIO | None = None
 ) -> dict[str, object]:
     """One full run; returns its figures."""
     with tempfile.TemporaryDirectory(prefix="sora-stall-") as data:
+        paths = resolve_paths(Path(data))
+        paths.ensure()
+        clip_ids = seed_clips(paths, SEEDED_CLIPS)
         options = DeskOptions(
             env={},
             emulator_settings=EmulatorSettings(poll_after_ms=250, concurrency=2, seed=11),
@@ -142,19 +277,21 @@ def run_once(
             remember_layout=False,
             provider_overrides={"emulator": {"concurrency_limit": 8}},
         )
-        desk = build_desk(app, resolve_paths(Path(data)), options)
-        attach_review(desk)
+        desk = build_desk(app, paths, options)
+        panel = attach_review(desk)
         desk.window.resize(1440, 900)
         desk.window.show()
         started = time.monotonic()
         ready_at: list[float] = []
         beat = Heartbeat(dump_to)
+        reviewer = Reviewer(panel, clip_ids)
 
         def submit_all(_worker: object) -> None:
             print(f"  engine up after {time.monotonic() - started:.2f} s; submitting {JOBS} jobs")
             beat.start()
+            reviewer.start()
             for index in range(JOBS):
-                desk.window.submit_order.emit(
+                desk.engine.submit(
                     RenderOrder(
                         prompt=f"Take {index + 1}: a paper lantern drifting over a night river",
                         model="sora-2",
@@ -167,9 +304,11 @@ def run_once(
         def check_done() -> None:
             jobs = desk.queue_model.jobs()
             done = [j for j in jobs if j.status.is_terminal]
-            if len(jobs) >= JOBS and len(done) >= JOBS:
-                ready_at.append(time.monotonic())
-                app.quit()
+            if len(jobs) >= JOBS + SEEDED_CLIPS and len(done) >= JOBS + SEEDED_CLIPS:
+                if not ready_at:
+                    ready_at.append(time.monotonic())
+                if reviewer.done:
+                    app.quit()
             elif time.monotonic() - started > TIMEOUT_S:
                 print("  timed out waiting for the renders", file=sys.stderr)
                 app.quit()
@@ -184,7 +323,8 @@ def run_once(
             app.exec()
         beat.stop()
         poll.stop()
-        jobs = desk.queue_model.jobs()
+        reviewer.timer.stop()
+        jobs = [j for j in desk.queue_model.jobs() if j.id not in clip_ids]
         statuses: dict[str, int] = {}
         for job in jobs:
             statuses[job.status.value] = statuses.get(job.status.value, 0) + 1
@@ -192,6 +332,7 @@ def run_once(
         desk.shutdown()
         # Let the deferred deletes run now, while the application still exists.
         app.processEvents()
+        reviews_stored, notes_stored = stored_reviews_and_notes(paths.database, clip_ids)
     stalls = beat.stalls_ms
     gc_ms = [(e - s) * 1000 for s, e, _ in collections.pauses]
     over_goal = [
@@ -203,6 +344,16 @@ def run_once(
         f"  {ready}/{JOBS} ready ({statuses}), {files} files, {len(stalls)} beats over "
         f"{elapsed:.1f} s; mean stall {statistics.fmean(stalls) if stalls else 0:.2f} ms"
     )
+    keys = {
+        kind: key_figures(values, reviewer.cpu[kind]) for kind, values in reviewer.latencies.items()
+    }
+    for kind, figures in keys.items():
+        print(
+            f"  {kind} keys: {figures['presses']} presses, p50 {figures['p50_ms']} ms, "
+            f"p95 {figures['p95_ms']} ms, max {figures['max_ms']} ms (goal < {KEY_GOAL_MS} ms); "
+            f"GUI thread CPU p95 {figures['cpu_p95_ms']} ms, max {figures['cpu_max_ms']} ms"
+        )
+    print(f"  stored afterwards: {reviews_stored} verdict records, {notes_stored} notes")
     return {
         "ready": ready,
         "files": files,
@@ -228,6 +379,13 @@ def run_once(
             for s, e, g in collections.pauses
             if g == 2
         ],
+        "keys": {
+            **keys,
+            "goal_ms": KEY_GOAL_MS,
+            "met": all(f["max_ms"] < KEY_GOAL_MS for f in keys.values()),
+            "verdicts_stored": reviews_stored,
+            "notes_stored": notes_stored,
+        },
     }
 
 
@@ -250,7 +408,8 @@ def main() -> int:
         "goal_ms": GOAL_MS,
         "met": default["max_stall_ms"] < GOAL_MS,  # type: ignore[operator]
         "emulator_process": {
-            k: child[k] for k in ("max_stall_ms", "p99_stall_ms", "stalls_over_goal", "ready")
+            k: child[k]
+            for k in ("max_stall_ms", "p99_stall_ms", "stalls_over_goal", "ready", "keys")
         }
         if child
         else None,

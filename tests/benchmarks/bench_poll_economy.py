@@ -163,9 +163,9 @@ def run_engine_without_list(n: int, folder: Path) -> dict[str, Any]:
         stats = _stats(server)
         lags = []
         for job in repo.jobs_in_status(JobStatus.READY):
-            video = server.emulator.state.get("videos", job.remote_id or "")
-            if video is not None and job.id in on_disk and "_finished" in video:
-                lags.append(on_disk[job.id] - float(video["_finished"]))
+            video = server.emulator.state.videos.get(job.remote_id or "")
+            if video is not None and job.id in on_disk and video.finished is not None:
+                lags.append(on_disk[job.id] - video.finished)
     finally:
         engine.shutdown(10.0)
         repo.close()

@@ -115,7 +115,7 @@ def main() -> None:
             f"({time.perf_counter() - t0:.1f} s set-up)"
         )
         panel = ReviewPanel(
-            lambda: Repository(open_db(root / "studio.sqlite3")),
+            root / "studio.sqlite3",
             root / "library",
             reviewer="bench",
             with_audio=False,

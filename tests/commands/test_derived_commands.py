@@ -20,7 +20,7 @@ from sora_studio.api.provider import ProviderProfile
 from sora_studio.cli import main
 from sora_studio.emulator.faults import EmulatorSettings
 from sora_studio.emulator.server import EmulatorServer
-from sora_studio.services.engine import PAUSED_SETTING
+from sora_studio.services.setting_keys import PAUSED_SETTING
 from tests.commands.conftest import PROMPT, open_library, run_cli, run_json, save_provider
 
 SENT = {"queued", "in_progress", "downloading", "ready"}

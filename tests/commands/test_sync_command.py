@@ -48,12 +48,10 @@ def _wait_for_remote_job(lib: Path, proc: subprocess.Popen[str], timeout: float 
     raise AssertionError("the render never reached the provider")
 
 
-def test_sync_finishes_a_render_whose_command_was_killed_mid_job(
-    lib: Path, slow_emulator: EmulatorServer
-) -> None:
-    save_provider(lib, "emu", slow_emulator.base_url, default=True)
+def _render_killed_mid_job(lib: Path, *options: str) -> int:
+    """Start ``render PROMPT --wait`` and kill it once the provider has the job; its id."""
     render = subprocess.Popen(
-        [*command(), "--data-dir", str(lib), "render", PROMPT, "--wait", "--json"],
+        [*command(), "--data-dir", str(lib), "render", PROMPT, "--wait", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -65,6 +63,14 @@ def test_sync_finishes_a_render_whose_command_was_killed_mid_job(
         render.send_signal(signal.SIGKILL)
         render.communicate(timeout=30)
     assert render.returncode == -signal.SIGKILL
+    return job_id
+
+
+def test_sync_finishes_a_render_whose_command_was_killed_mid_job(
+    lib: Path, slow_emulator: EmulatorServer
+) -> None:
+    save_provider(lib, "emu", slow_emulator.base_url, default=True)
+    job_id = _render_killed_mid_job(lib, "--json")
 
     # --data-dir after the sub-command, as people type it.
     done = run_process("sync", "--data-dir", str(lib), "--json")
@@ -86,18 +92,7 @@ def test_sync_finishes_a_render_whose_command_was_killed_mid_job(
 def test_sync_starts_the_built_in_emulator_for_its_jobs_whatever_the_default(lib: Path) -> None:
     """A render on the in-process emulator dies with its command; sync brings the emulator back
     (it resumes the render) even though another provider has become the default meanwhile."""
-    render = subprocess.Popen(
-        [*command(), "--data-dir", str(lib), "render", PROMPT, "--seconds", "8", "--wait"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=process_env(),
-    )
-    try:
-        job_id = _wait_for_remote_job(lib, render)
-    finally:
-        render.send_signal(signal.SIGKILL)
-        render.communicate(timeout=30)
+    job_id = _render_killed_mid_job(lib, "--seconds", "8")
     added = run_process(
         "--data-dir",
         str(lib),

@@ -12,7 +12,8 @@ from sora_studio.core.lifecycle import PollPolicy
 from sora_studio.core.models import ErrorClass, JobStatus
 from sora_studio.services.engine import JobEngine
 from sora_studio.services.orders import JobUpdate
-from sora_studio.services.spend import BUDGET_SETTING, BudgetExceeded
+from sora_studio.services.setting_keys import BUDGET_SETTING
+from sora_studio.services.spend import BudgetExceeded
 from tests.services.conftest import PROMPT, Studio, order
 
 

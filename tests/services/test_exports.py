@@ -9,17 +9,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
-from decimal import Decimal
 from pathlib import Path
 
 import pypdf
 import pytest
 
+from sora_studio.commands import export as export_command
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import AssetVariant, JobStatus, ReviewStatus
 from sora_studio.services import export_pdf, exports, imports, review
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from tests.job_factory import add_job, add_spent_job
 from tests.media_factory import ClipMaker
 
 
@@ -276,28 +277,16 @@ def test_spend_report_totals_rejected_money_and_cost_per_approved_second(tmp_pat
             (8, "240", "sora-2-pro"),
             (4, "40", "sora-2"),
         ):
-            job = repo.create_job(
-                provider="emulator",
+            job = add_spent_job(
+                repo,
+                cents,
+                completed_at=86_400.0 * 3,
                 fingerprint=f"fp{len(spent)}",
-                prompt="p",
                 model=model,
-                size="1280x720",
                 seconds=seconds,
-                status=JobStatus.READY,
-                estimate_cents=Decimal(cents),
             )
-            repo.update_job(job.id, cost_cents=Decimal(cents), completed_at=86_400.0 * 3)
             spent.append(job.id)
-        repo.create_job(
-            provider="emulator",
-            fingerprint="blocked",
-            prompt="p",
-            model="sora-2",
-            size="1280x720",
-            seconds=4,
-            status=JobStatus.BLOCKED,
-            estimate_cents=Decimal(40),
-        )
+        add_job(repo, JobStatus.BLOCKED, fingerprint="blocked")
         review.record_verdict(repo, [spent[0], spent[1]], ReviewStatus.APPROVED, "ana")
         review.record_verdict(repo, [spent[2]], ReviewStatus.REJECTED, "ana")
         report = exports.spend_report(repo, tz=UTC)
@@ -338,20 +327,41 @@ def test_spend_report_leaves_imported_clips_out(lib: Library) -> None:
     assert (empty["rejected_jobs"], empty["rejected_cents"]) == (0, "0")
     assert empty["cost_per_approved_second_cents"] is None
 
-    job = lib.repo.create_job(
-        provider="emulator",
-        fingerprint="rendered",
-        prompt="p",
-        model="sora-2",
-        size="1280x720",
-        seconds=4,
-        status=JobStatus.READY,
-        estimate_cents=Decimal(40),
-    )
-    lib.repo.update_job(job.id, cost_cents=Decimal(40), completed_at=86_400.0 * 3)
+    job = add_spent_job(lib.repo, 40, completed_at=86_400.0 * 3, fingerprint="rendered")
     review.record_verdict(lib.repo, [job.id], ReviewStatus.APPROVED, "ana")
     data = exports.spend_report(lib.repo, tz=UTC).to_dict()
     assert (data["total_cents"], data["spent_jobs"]) == ("40", 1)
     assert data["by_model"] == {"sora-2": "40"}
     assert (data["approved_jobs"], data["approved_seconds"]) == (1, 4)
     assert data["cost_per_approved_second_cents"] == "10.0000"  # the imports' 5 s add nothing
+
+
+# --- one dispatch for the desk and the CLI ------------------------------------------------------
+
+
+def test_run_export_chooses_each_kinds_clips_unless_told(lib: Library, tmp_path: Path) -> None:
+    clips = exports.run_export(lib.repo, "clips", tmp_path / "c")
+    assert clips.job_ids == (lib.approved, lib.approved_long)  # approved by default
+    notes = exports.run_export(lib.repo, "notes-csv", tmp_path / "n.csv")
+    assert set(notes.job_ids) == {lib.approved, lib.rejected}  # every ready clip's notes
+    edl = exports.run_export(lib.repo, "edl", tmp_path / "a.edl", status=ReviewStatus.REJECTED)
+    assert edl.job_ids == (lib.rejected,)
+    every = exports.run_export(lib.repo, "edl", tmp_path / "all.edl", status=None)
+    assert len(every.job_ids) == 3
+    chosen = exports.run_export(lib.repo, "report-pdf", tmp_path / "r.pdf", job_ids=[lib.rejected])
+    assert chosen.job_ids == (lib.rejected,) and chosen.items == 1
+    assert {kind.key for kind in exports.EXPORT_KINDS.values()} == {*exports.CLIP_EXPORTS, "spend"}
+    # The CLI spells its choices itself, to build its parser without the export code.
+    assert export_command._KINDS == exports.CLIP_EXPORTS
+
+
+def test_run_export_writes_the_spend_report_and_refuses_unknown_kinds(
+    lib: Library, tmp_path: Path
+) -> None:
+    report = exports.run_export(lib.repo, "spend", tmp_path / "spend.txt")
+    assert report.files == (str(tmp_path / "spend.txt"),)
+    assert (tmp_path / "spend.txt").read_text().startswith("Total spent:")
+    with pytest.raises(UserError, match="unknown export 'gif'"):
+        exports.run_export(lib.repo, "gif", tmp_path / "x.gif")
+    with pytest.raises(UserError, match="covers every clip"):
+        exports.run_export(lib.repo, "spend", tmp_path / "s.txt", job_ids=[lib.approved])

@@ -9,26 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from sora_studio.core.models import AssetVariant, Brief, Job, JobStatus, LineageKind
+from sora_studio.core.models import AssetVariant, Brief, Job, LineageKind
 from sora_studio.services import library
+from tests.job_factory import make_job
 
 
 def _job(**changes: object) -> Job:
     values: dict[str, object] = {
-        "id": 7,
-        "provider": "emulator",
         "fingerprint": "abc",
         "prompt": "a paper boat on a pond",
-        "model": "sora-2",
-        "size": "1280x720",
-        "seconds": 4,
-        "status": JobStatus.READY,
         "brief": Brief(subject="a paper boat"),
-        "estimate_cents": Decimal("40"),
         "created_at": 1_700_000_000.0,
     }
-    values.update(changes)
-    return Job(**values)  # type: ignore[arg-type]
+    return make_job(7, **{**values, **changes})
 
 
 def test_job_folder_is_date_then_id(tmp_path: Path) -> None:

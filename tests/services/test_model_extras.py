@@ -12,15 +12,16 @@ import pytest
 
 from sora_studio.core.catalog import catalog_for_profile, default_catalog
 from sora_studio.core.errors import UserError
-from sora_studio.core.models import Job, JobStatus
+from sora_studio.core.models import JobStatus
 from sora_studio.emulator.server import EmulatorServer
 from sora_studio.services.engine import JobEngine
-from sora_studio.services.preflight import compute_preflight, order_extras
+from sora_studio.services.preflight import compute_preflight
 from sora_studio.services.providers import ProviderRegistry
+from sora_studio.services.render_requests import order_extras, request_from_job
 from sora_studio.services.spend import actual_cost
-from sora_studio.services.submitter import build_request
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from tests.job_factory import make_job
 from tests.services.conftest import FAST_POLICY, order
 
 WAN_WIRE = "Wan-AI/Wan2.2-TI2V-5B-Diffusers"  # what SGLang lists for the model it serves
@@ -72,7 +73,7 @@ def test_extras_travel_from_order_to_job_row_to_request(engine: JobEngine) -> No
         assert stored.model == WAN_WIRE  # the name the server knows
         assert stored.extras == SENT  # typed values converted, frames and fps added
         assert stored.estimate_cents == 0  # self-hosted, no price set
-        request = build_request(stored, parent=None, characters={})
+        request = request_from_job(stored, source=None, characters={})
         assert request.extras == SENT
         assert request.model == WAN_WIRE and request.seconds == 5
     # The two variants differ only by their nonce; a different seed is a different request.
@@ -84,7 +85,7 @@ def test_extras_travel_from_order_to_job_row_to_request(engine: JobEngine) -> No
 def test_a_sora_job_sends_no_extras(engine: JobEngine) -> None:
     job = engine.submit(order())[0]
     assert job.extras == ()
-    assert build_request(job, parent=None, characters={}).extras == ()
+    assert request_from_job(job, source=None, characters={}).extras == ()
 
 
 def test_extras_the_model_does_not_take_are_refused_before_any_row(engine: JobEngine) -> None:
@@ -140,15 +141,11 @@ def test_actual_cost_uses_the_measured_render_time() -> None:
     catalog = default_catalog().with_overrides(
         {"models": {"wan-2.2-t2v-a14b": {"price_per_gpu_second": {"usd": "0.001", "gpus": 2}}}}
     )
-    job = Job(
-        id=1,
+    job = make_job(
         provider="sglang",
-        fingerprint="f",
-        prompt="p",
         model="wan-2.2-t2v-a14b",
         size="832x480",
         seconds=5,
-        status=JobStatus.READY,
         estimate_cents=Decimal("17.00"),
     )
     assert actual_cost(catalog, job, 5) == Decimal("17.00")  # no measurement: the estimate

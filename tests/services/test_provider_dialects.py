@@ -160,7 +160,7 @@ def test_a_known_id_that_now_404s_is_lost_by_the_provider(
         remote_id = studio.job(job.id).remote_id
         assert remote_id
         # The provider forgets it (a restart of a server that keeps jobs in memory).
-        emulator.emulator.state.delete("videos", remote_id)
+        emulator.emulator.state.videos.delete(remote_id)
         studio.engine._core.job_poll_at[job.id] = 0.0  # ask now rather than at its estimate
         (lost,) = studio.settle(job.id)
         assert lost.status is JobStatus.FAILED

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 from typing import Literal
 
 from sora_studio.api.remote import PollHints, RemotePage, RemoteVideo
@@ -11,22 +10,18 @@ from sora_studio.core.errors import ProviderError
 from sora_studio.core.models import ErrorClass, Job, JobStatus, Operation
 from sora_studio.services.poller import poll_jobs
 from sora_studio.services.reconcile import find_unconfirmed, match_jobs
+from tests.job_factory import make_job
 
 T0 = 1_800_000_000.0
 
 
 def _job(job_id: int, *, prompt: str = "a boat", at: float = T0, remote: str | None = None) -> Job:
-    return Job(
-        id=job_id,
-        provider="emulator",
+    return make_job(
+        job_id,
+        JobStatus.SUBMITTING,
         fingerprint="f",
         prompt=prompt,
-        model="sora-2",
-        size="1280x720",
-        seconds=4,
-        status=JobStatus.SUBMITTING,
         remote_id=remote,
-        estimate_cents=Decimal(40),
         created_at=at,
         submitted_at=at if remote else None,
         updated_at=at,

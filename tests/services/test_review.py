@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from sora_studio.core.errors import UserError
-from sora_studio.core.models import Asset, AssetVariant, JobStatus, ReviewStatus
+from sora_studio.core.models import JobStatus, ReviewStatus
 from sora_studio.services import review
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from tests.job_factory import add_job, add_video_asset
 from tests.media_factory import ClipMaker
 
 
@@ -27,28 +26,12 @@ def repo(tmp_path: Path) -> Iterator[Repository]:
 def make_job(
     repo: Repository, *, seconds: int = 8, status: JobStatus = JobStatus.READY, video: Path | None
 ) -> int:
-    job = repo.create_job(
-        provider="emulator",
-        fingerprint=f"fp-{seconds}-{status}",
-        prompt="a lighthouse at dusk",
-        model="sora-2",
-        size="320x180",
-        seconds=seconds,
-        status=status,
-        estimate_cents=Decimal(80),
+    """A 320x180 clip of ``seconds`` (``video`` its file, if any); returns its id."""
+    job = add_job(
+        repo, status, fingerprint=f"fp-{seconds}-{status}", size="320x180", seconds=seconds
     )
     if video is not None:
-        data = video.read_bytes()
-        repo.upsert_asset(
-            Asset(
-                job_id=job.id,
-                variant=AssetVariant.VIDEO,
-                path=str(video),
-                bytes=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                verified=True,
-            )
-        )
+        add_video_asset(repo, job.id, video)
     return job.id
 
 

@@ -4,16 +4,16 @@ second) plus the budget cap, as text and as JSON; imported clips never count as 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from sora_studio.cli import main
-from sora_studio.core.models import JobStatus, LineageKind, ReviewStatus
+from sora_studio.core.models import ReviewStatus
 from sora_studio.paths import resolve_paths
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from tests.job_factory import add_imported_clip, add_spent_job
 
 DAY = 1_767_268_800.0  # 2026-01-01 12:00 UTC
 
@@ -25,30 +25,11 @@ def _library(data: Path) -> None:
         for index, (model, cents, verdict) in enumerate(
             (("sora-2", "40", ReviewStatus.APPROVED), ("sora-2-pro", "120", ReviewStatus.REJECTED))
         ):
-            job = repo.create_job(
-                provider="emulator",
-                fingerprint=f"fp-{index}",
-                prompt="a kite",
-                model=model,
-                size="1280x720",
-                seconds=4,
-                status=JobStatus.READY,
-                estimate_cents=Decimal(cents),
+            job = add_spent_job(
+                repo, cents, completed_at=DAY, fingerprint=f"fp-{index}", model=model
             )
-            repo.update_job(job.id, cost_cents=Decimal(cents), completed_at=DAY)
             repo.add_review(job.id, verdict, "ana")
-        clip = repo.create_job(
-            provider="import",
-            fingerprint="import:abc",
-            prompt="",
-            model="import",
-            size="320x180",
-            seconds=20,
-            status=JobStatus.READY,
-            estimate_cents=Decimal(0),
-            lineage_kind=LineageKind.IMPORT,
-        )
-        repo.update_job(clip.id, cost_cents=Decimal(0), completed_at=DAY)
+        clip = add_imported_clip(repo, completed_at=DAY)
         repo.add_review(clip.id, ReviewStatus.APPROVED, "ana")
     finally:
         repo.close()

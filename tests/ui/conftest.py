@@ -7,7 +7,6 @@ user would have been asked, and may set answers on it.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import weakref
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QThread, QThreadPool
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
 from sora_studio.core.models import ErrorClass, Job, JobStatus
+from tests import job_factory
 
 NOW = 1_767_268_800.0
 
@@ -126,21 +126,17 @@ def _no_running_qthreads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def make_job(job_id: int, status: JobStatus = JobStatus.QUEUED_LOCAL, **changes: object) -> Job:
-    base = Job(
-        id=job_id,
-        provider="emulator",
-        fingerprint=f"fp{job_id}",
-        prompt=f"Shot {job_id}: a paper boat drifting down a rain-soaked street at dusk",
-        model="sora-2",
-        size="1280x720",
-        seconds=8,
-        status=status,
-        estimate_cents=Decimal(80),
-        queue_position=job_id,
-        created_at=NOW + job_id,
-        updated_at=NOW + job_id,
-    )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    """``tests.job_factory.make_job`` as the queue shows it: an 8 s shot, queued in id order."""
+    values: dict[str, object] = {
+        "fingerprint": f"fp{job_id}",
+        "prompt": f"Shot {job_id}: a paper boat drifting down a rain-soaked street at dusk",
+        "seconds": 8,
+        "estimate_cents": Decimal(80),
+        "queue_position": job_id,
+        "created_at": NOW + job_id,
+        "updated_at": NOW + job_id,
+    }
+    return job_factory.make_job(job_id, status, **{**values, **changes})
 
 
 def mixed_jobs() -> list[Job]:

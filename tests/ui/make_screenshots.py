@@ -35,6 +35,7 @@ from sora_studio.api.provider import builtin_profiles
 from sora_studio.app import Desk, DeskOptions, attach_review, build_desk
 from sora_studio.emulator.faults import EmulatorSettings
 from sora_studio.paths import resolve_paths
+from sora_studio.services.desk_writes import SaveSettings
 from sora_studio.services.orders import RenderOrder
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
@@ -97,6 +98,12 @@ def make_desk(app: QApplication, data: Path, settings: EmulatorSettings) -> Desk
     return desk
 
 
+def set_budget(app: QApplication, desk: Desk, cents: str) -> None:
+    """Store a budget cap as Settings' Save does (the desk's writer thread) and wait for it."""
+    desk.writer.send(SaveSettings(settings=(("budget_cap_cents", cents),)))
+    wait(app, 5, lambda: desk.writer.pending == 0)
+
+
 def empty_window(app: QApplication, out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="shots-empty-") as data:
         desk = make_desk(app, Path(data), EmulatorSettings())
@@ -112,9 +119,9 @@ def busy_queue(app: QApplication, out: Path) -> None:
     )
     with tempfile.TemporaryDirectory(prefix="shots-queue-") as data:
         desk = make_desk(app, Path(data), settings)
-        desk.reader.set_setting("budget_cap_cents", "5000")
+        set_budget(app, desk, "5000")
         for prompt, model, size, seconds in ORDERS:
-            desk.window.submit_order.emit(
+            desk.engine.submit(
                 RenderOrder(
                     prompt=prompt, model=model, size=size, seconds=seconds, provider="emulator"
                 )
@@ -138,10 +145,12 @@ def busy_queue(app: QApplication, out: Path) -> None:
 def builder_problems(app: QApplication, out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="shots-builder-") as data:
         desk = make_desk(app, Path(data), EmulatorSettings())
+        store = Repository(open_db(desk.paths.database))  # as the CLI would add them
         for remote, name in (("char_1", "Captain Pip"), ("char_2", "Moss")):
-            desk.reader.add_character(provider="emulator", remote_id=remote, name=name)
+            store.add_character(provider="emulator", remote_id=remote, name=name)
+        store.close()
         desk.reload_settings()
-        desk.reader.set_setting("budget_cap_cents", "300")
+        set_budget(app, desk, "300")
         desk.window.refresh_spend()
         panel = desk.prompt_panel
         panel.brief_form.set_field("subject", "Mickey Mouse juggling oranges on a rooftop")

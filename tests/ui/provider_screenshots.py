@@ -116,6 +116,7 @@ def _settings(app: QApplication, desk: Desk, name: str) -> SettingsDialog:
         desk.reader,
         env=desk.options.env,
         library_default=desk.paths.library,
+        save=desk.save_settings,
         parent=desk.window,
     )
     dialog.show()
@@ -135,8 +136,8 @@ def _test_connection(app: QApplication, dialog: SettingsDialog) -> None:
 def _apply_and_save(app: QApplication, desk: Desk, dialog: SettingsDialog) -> None:
     if not dialog.save():
         raise RuntimeError(dialog.problem.text())
-    desk.reload_settings()
-    desk.providers_changed.emit()  # what open_settings does after Save
+    # Stored by the desk's writer thread; then the desk and the engine re-read the profiles.
+    wait(app, 5, lambda: desk.writer.pending == 0)
     dialog.deleteLater()
     wait(app, 0.5)
 
@@ -145,7 +146,7 @@ def _render(app: QApplication, desk: Desk, *orders: RenderOrder) -> list[int]:
     ids: list[int] = []
     desk.worker.jobs_submitted.connect(lambda jobs: ids.extend(j.id for j in jobs))
     for order in orders:
-        desk.window.submit_order.emit(order)
+        desk.engine.submit(order)
 
     def done() -> bool:
         if len(ids) < len(orders):

@@ -19,6 +19,8 @@ from sora_studio.core.capabilities import Feature
 from sora_studio.core.catalog import Catalog
 from sora_studio.core.models import Job, JobStatus, LineageKind, Operation
 from sora_studio.services.capability_checks import refusal
+from sora_studio.services.library_view import LibraryView
+from sora_studio.services.provider_settings import ProfileBook
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 from sora_studio.ui.dialogs.clip_checks import clip_refusal, promotion_target
@@ -26,7 +28,7 @@ from sora_studio.ui.dialogs.operation_dialog import PromoteDialog, PromptOperati
 from sora_studio.ui.dialogs.operation_flow import OperationFlow
 from sora_studio.ui.review.clip_actions import ClipActions
 from sora_studio.ui.review.clip_row import ClipRow
-from sora_studio.ui.settings.profiles import ProfileBook
+from sora_studio.ui.workers.engine_link import EngineLink
 
 
 def _profile(name: str, preset: str, **changes: Any) -> ProviderProfile:
@@ -155,7 +157,7 @@ def test_promote_dialog_offers_the_target_models_sizes(qtbot, jobs, model, label
     assert dialog.windowTitle() == f"Promote to {label}: #8"
     sizes = [dialog.size_combo.itemData(i) for i in range(dialog.size_combo.count())]
     assert sizes == list(catalog.sizes_for(target))
-    assert dialog.size == "1280x720"
+    assert dialog.chosen_size == "1280x720"
     assert dialog.price_label.text().startswith(f"Promote to {label} at 1280x720: $0.80 -> ")
     assert dialog.request().size == "1280x720"
 
@@ -184,7 +186,9 @@ def test_a_note_turned_into_work_is_refused_before_any_dialog(qtbot, jobs) -> No
     job = _ready(jobs, 10, "wan-box", "wan-2.2-ti2v-5b")
     asked: list[QDialog] = []
     book = _Book(LITELLM, SGLANG)
+    engine = EngineLink(parent)
     flow = OperationFlow(
+        engine,
         _Reader(job),
         book.catalog,
         parent,
@@ -197,7 +201,7 @@ def test_a_note_turned_into_work_is_refused_before_any_dialog(qtbot, jobs) -> No
     assert declined.args == ["edit", 10, 3]
     assert asked == []
     # Promote goes through, to the better Wan, with that model's sizes.
-    with qtbot.waitSignal(flow.promote) as promoted:
+    with qtbot.waitSignal(engine.promote_job) as promoted:
         assert flow.on_action("promote", 10)
     assert isinstance(asked[0], PromoteDialog)
     assert asked[0].target is not None and asked[0].target.model == "wan-2.2-t2v-a14b"
@@ -209,7 +213,7 @@ def test_a_note_turned_into_work_is_refused_before_any_dialog(qtbot, jobs) -> No
 def test_the_profile_book_reads_once_until_cleared(tmp_path: Path, jobs) -> None:
     repo = Repository(open_db(tmp_path / "studio.sqlite3"))
     try:
-        book = ProfileBook(repo, {}, lambda: "http://127.0.0.1:9/v1")
+        book = ProfileBook(LibraryView(repo), {}, lambda: "http://127.0.0.1:9/v1")
         assert book.profile("wan-box") is None
         assert book.profile("import") is None  # imported clips have no provider here
         assert "veo-3.1" in book.catalog("import").models  # priced from the shipped catalog

@@ -20,6 +20,8 @@ from sora_studio.core.models import JobStatus, LineageKind
 from sora_studio.emulator.faults import EmulatorSettings
 from sora_studio.paths import resolve_paths
 from sora_studio.services.orders import RenderOrder
+from sora_studio.storage.db import open_db
+from sora_studio.storage.repository import Repository
 from sora_studio.ui.dialogs.operation_dialog import PromptOperationDialog
 
 
@@ -55,7 +57,7 @@ def test_a_note_becomes_an_edit_whose_result_is_linked_back(qtbot, live_desk: De
         provider="emulator",
     )
     with qtbot.waitSignal(desk.worker.jobs_submitted, timeout=10_000) as sent:
-        desk.window.submit_order.emit(order)
+        desk.engine.submit(order)
     source_id = sent.args[0][0].id
     # New renders appear in the grid as they arrive, without stealing the selection.
     qtbot.waitUntil(lambda: panel.model.job(source_id) is not None, timeout=5_000)
@@ -64,7 +66,11 @@ def test_a_note_becomes_an_edit_whose_result_is_linked_back(qtbot, live_desk: De
     assert desk.queue_model.job(source_id).status is JobStatus.READY
     assert panel.select_clip(source_id)
     qtbot.waitUntil(lambda: panel.current_job_id == source_id)
-    note = desk.reader.add_note(source_id, 1000, "Make the water greener", "ana")
+    # The note is made as the CLI (or another desk) would: the GUI's view refuses writes.
+    store = Repository(open_db(desk.paths.database))
+    note = store.add_note(source_id, 1000, "Make the water greener", "ana")
+    other = store.add_note(source_id, 2000, "Slower", "ana")
+    store.close()
     asked: list[str] = []
 
     def accept(dialog: QDialog) -> bool:
@@ -83,18 +89,20 @@ def test_a_note_becomes_an_edit_whose_result_is_linked_back(qtbot, live_desk: De
         notes = {n.id: n for n in desk.reader.notes_for(source_id)}
         return notes[note.id].result_job_id == child.id
 
-    qtbot.waitUntil(linked, timeout=10_000)
-    assert panel.model.job(child.id) is not None
+    # The engine linked it when it made the job, in the same transaction.
+    assert linked()
+    qtbot.waitUntil(lambda: panel.model.job(child.id) is not None, timeout=5_000)
     assert panel.current_job_id == source_id  # the new version did not take the selection
+    # The note on show says what it became.
+    qtbot.waitUntil(lambda: f"#{child.id}" in panel.notes.model.index(0, 0).data(), timeout=5_000)
     # A cancelled dialog leaves the engine alone and the note unlinked.
     desk.operations.ask = lambda _dialog: False
-    other = desk.reader.add_note(source_id, 2000, "Slower", "ana")
     with qtbot.waitSignal(desk.operations.declined, timeout=2_000):
         panel.notes.turn_into_requested.emit(other.id, "remix", other.text)
-    assert panel._pending_note_links == []
+    assert {n.id: n for n in desk.reader.notes_for(source_id)}[other.id].result_job_id is None
     # Settings accepted: the engine drops its SDK clients and re-reads the profiles.
     with qtbot.waitSignal(desk.worker.providers_reloaded, timeout=5_000):
-        desk.providers_changed.emit()
+        desk.engine.providers_changed()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from sora_studio.ui.dialogs.operation_dialog import (
     promotion_line,
 )
 from sora_studio.ui.dialogs.operation_flow import OperationFlow, extensions_done
+from sora_studio.ui.workers.engine_link import EngineLink
 
 
 def _enabled_segments(dialog: PromptOperationDialog) -> list[int]:
@@ -81,7 +82,7 @@ def test_promote_shows_the_price_difference_per_size(qtbot, jobs) -> None:
     assert line == "Promote to Sora 2 Pro at 1280x720: $1.20 -> $3.60 (+$2.40)"
     dialog = PromoteDialog(job, default_catalog())
     qtbot.addWidget(dialog)
-    assert dialog.size == "1280x720"
+    assert dialog.chosen_size == "1280x720"
     assert dialog.price_label.text() == line
     sizes = [dialog.size_combo.itemData(i) for i in range(dialog.size_combo.count())]
     assert sizes == list(default_catalog().sizes_for("sora-2-pro")) and len(sizes) > 2
@@ -130,14 +131,16 @@ def test_flow_turns_an_accepted_dialog_into_the_worker_signal(qtbot, jobs) -> No
         seen.append(dialog)
         return True
 
-    flow = OperationFlow(reader, lambda _p: default_catalog(), parent, ask=accept)
-    with qtbot.waitSignal(flow.edit) as edit:
+    engine = EngineLink(parent)
+    flow = OperationFlow(engine, reader, lambda _p: default_catalog(), parent, ask=accept)
+    # The note's id travels with the request: the engine links the note to the job it makes.
+    with qtbot.waitSignal(engine.edit_job) as edit:
         assert flow.on_note_action("edit", 1, "Warmer light", 4)
-    assert edit.args == [1, "Warmer light"]
-    with qtbot.waitSignal(flow.extend) as extend:
+    assert edit.args == [1, "Warmer light", 4]
+    with qtbot.waitSignal(engine.extend_job) as extend:
         flow.on_action("extend", 2)
-    assert extend.args == [2, ext.prompt, 4]
-    with qtbot.waitSignal(flow.delete) as delete:
+    assert extend.args == [2, ext.prompt, 4, -1]  # seconds 4, no note
+    with qtbot.waitSignal(engine.delete_job) as delete:
         flow.on_action("delete", 2)
     assert delete.args == [2, False]
     flow.ask = lambda _dialog: False

@@ -1,5 +1,6 @@
 """Import and export from the desk's File menu: off the GUI thread, each task with its own
-Repository, progress and results in the status bar, duplicates and failures named."""
+connection (``services.library_tasks``), progress and results in the status bar, duplicates and
+failures named."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QMainWindow
 
 from sora_studio.core.models import ReviewStatus
 from sora_studio.services.imports import import_clips
+from sora_studio.services.library_tasks import EXPORT_KEYS, LibraryTasks
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 from sora_studio.ui.status_bar import StudioStatusBar
@@ -30,7 +32,7 @@ def setup(qtbot, tmp_path: Path):
     def factory() -> Repository:
         return Repository(open_db(database))
 
-    actions = LibraryActions(factory, library, status, window)
+    actions = LibraryActions(lambda: LibraryTasks.open(database), library, status, window)
     yield actions, factory, status, tmp_path
     assert actions.shutdown()
 
@@ -103,7 +105,7 @@ def test_every_export_writes_its_file_and_offers_the_folder(setup, qtbot, dialog
         "edl": out / "approved.edl",
         "spend": out / "spend.txt",
     }
-    assert {k.key for k in EXPORT_KINDS} == set(targets)
+    assert {k.key for k in EXPORT_KINDS} == set(targets) == set(EXPORT_KEYS)  # menu = service
     for key, target in targets.items():
         actions._choose_export_target = lambda _parent, _kind, t=target: str(t)
         with qtbot.waitSignal(actions.export_finished, timeout=30_000) as done:

@@ -1,5 +1,5 @@
 """The main window: empty state, menus and shortcuts, the help overlay, job updates, remembered
-layout, and the signals it queues to the PollWorker."""
+layout, and the calls it sends through the desk's one seam to the PollWorker."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from sora_studio.app import Desk, DeskOptions, build_desk
 from sora_studio.core.models import JobStatus
 from sora_studio.paths import resolve_paths
+from sora_studio.services.desk_writes import SaveSettings
 from sora_studio.ui.layout_state import LayoutState
 from sora_studio.ui.main_window import EmptyReview
 from sora_studio.ui.shortcuts_overlay import KEYMAP
@@ -21,6 +22,12 @@ from sora_studio.ui.shortcuts_overlay import KEYMAP
 def _desk(tmp_path: Path, **options) -> Desk:
     opts = DeskOptions(env={}, start_engine=False, **options)
     return build_desk(QApplication.instance(), resolve_paths(tmp_path / "data"), opts)
+
+
+def _set(qtbot, desk: Desk, key: str, value: str) -> None:
+    """Store a setting as Settings' Save does (through the writer thread) and wait for it."""
+    desk.writer.send(SaveSettings(settings=((key, value),)))
+    qtbot.waitUntil(lambda: desk.writer.pending == 0)
 
 
 @pytest.fixture
@@ -45,8 +52,19 @@ def test_review_widget_can_be_swapped_in(qtbot, desk: Desk, jobs) -> None:
     received = []
 
     class Grid(QLabel):
-        def on_job_updated(self, job) -> None:
-            received.append(job.id)
+        """A ReviewWidget."""
+
+        def as_widget(self) -> QLabel:
+            return self
+
+        def on_jobs_updated(self, jobs) -> None:
+            received.extend(job.id for job in jobs)
+
+        def refresh_actions(self) -> None:
+            pass
+
+        def shutdown(self) -> None:
+            pass
 
     grid = Grid("grid")
     desk.window.set_review_widget(grid)
@@ -63,7 +81,7 @@ def test_job_updates_reach_queue_status_bar_and_spend(qtbot, desk: Desk, jobs) -
     assert window.status.jobs_label.text() == "2 in flight"
     window.on_job_updated(jobs.make(1, JobStatus.READY))
     qtbot.waitUntil(lambda: window.status.jobs_label.text() == "1 in flight")
-    desk.reader.set_setting("budget_cap_cents", "2500")
+    _set(qtbot, desk, "budget_cap_cents", "2500")
     window.refresh_spend()
     assert window.status.spend_label.text() == "Spend $0.00 of $25.00"
     qtbot.waitUntil(lambda: desk.prompt_panel.budget_label.text().endswith("of $25.00"))
@@ -93,23 +111,27 @@ def test_every_action_has_a_menu_entry_and_the_keymap_is_shown(qtbot, desk: Desk
 
 
 def test_actions_become_queued_signals_for_the_worker(qtbot, desk: Desk, jobs) -> None:
-    window = desk.window
+    window, engine = desk.window, desk.engine
+    assert window.engine is engine  # one seam for the window and the clip operations
     desk.prompt_panel.set_engine_ready(True)
     desk.prompt_panel.brief_form.set_field("subject", "A kite over the sea")
-    with qtbot.waitSignal(window.submit_order) as submitted:
+    with qtbot.waitSignal(engine.submit_order) as submitted:
         assert desk.prompt_panel.submit()
     assert submitted.args[0].prompt == "A kite over the sea."
-    with qtbot.waitSignal(window.pause_queue):
+    with qtbot.waitSignal(engine.pause_queue):
         window.actions_by_name["pause"].trigger()
     assert window.actions_by_name["pause"].text() == "Resume queue"
-    with qtbot.waitSignal(window.resume_queue):
+    with qtbot.waitSignal(engine.resume_queue):
         desk.queue_panel.pause_button.click()
     window.on_job_updated(jobs.make(3, JobStatus.IN_PROGRESS))
     window.flush_job_updates()
     assert desk.queue_model.row_of(3) is not None
-    with qtbot.waitSignal(window.cancel_job) as cancelled:
+    with qtbot.waitSignal(engine.cancel_job) as cancelled:
         desk.queue_panel.cancel_requested.emit(3)
     assert cancelled.args == [3]
+    with qtbot.waitSignal(engine.delete_job) as deleted:
+        desk.queue_panel.delete_requested.emit(3, True)
+    assert deleted.args == [3, True]
 
 
 def test_connection_problems_show_in_the_status_bar(desk: Desk, dialogs) -> None:
@@ -135,19 +157,18 @@ def test_layout_is_remembered_between_sessions(qtbot, tmp_path: Path) -> None:
     second.shutdown()
 
 
-def test_theme_follows_the_setting(desk: Desk) -> None:
-    desk.reader.set_setting("theme", "light")
-    desk.reload_settings()
-    assert not desk.theme.is_dark
+def test_theme_follows_the_setting(qtbot, desk: Desk) -> None:
+    # What Settings' Save does: the writer stores it, then the desk re-reads its settings.
+    desk.save_settings(SaveSettings(settings=(("theme", "light"),)))
+    qtbot.waitUntil(lambda: not desk.theme.is_dark)
     assert desk.app.palette().window().color().lightness() > 200
-    desk.reader.set_setting("theme", "dark")
-    desk.reload_settings()
-    assert desk.theme.is_dark
+    desk.save_settings(SaveSettings(settings=(("theme", "dark"),)))
+    qtbot.waitUntil(lambda: desk.theme.is_dark)
     assert desk.app.palette().window().color().lightness() < 60
 
 
-def test_budget_in_status_bar_uses_committed_spend(desk: Desk) -> None:
-    desk.reader.set_setting("budget_cap_cents", "1000")
+def test_budget_in_status_bar_uses_committed_spend(qtbot, desk: Desk) -> None:
+    _set(qtbot, desk, "budget_cap_cents", "1000")
     desk.window.refresh_spend()
     cap, committed = desk.spend()
     assert cap == Decimal(1000) and committed == Decimal(0)

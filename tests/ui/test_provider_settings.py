@@ -18,10 +18,12 @@ from sora_studio.api.probe import ProbeReport, ProbeStep
 from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.capabilities import Feature, preset
 from sora_studio.core.model_spec import PriceKind
+from sora_studio.services.desk_writes import DeskWrites
+from sora_studio.services.library_view import LibraryView
+from sora_studio.services.provider_settings import profile_named
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 from sora_studio.ui.settings.price_table import GPU_RATE, GPUS, NO_PRICE
-from sora_studio.ui.settings.profiles import profile_named
 from sora_studio.ui.settings.provider_page import ProviderPage
 from sora_studio.ui.settings_dialog import SettingsDialog
 
@@ -37,7 +39,9 @@ def repo(tmp_path: Path):
 
 def _dialog(qtbot, repo, tmp_path: Path, **kwargs: Any) -> SettingsDialog:
     kwargs.setdefault("env", {})
-    dialog = SettingsDialog(repo, library_default=tmp_path / "library", **kwargs)
+    # Save's changes are applied at once here; the desk sends them to its writer thread.
+    kwargs.setdefault("save", lambda changes: changes.apply(DeskWrites(repo)))
+    dialog = SettingsDialog(LibraryView(repo), library_default=tmp_path / "library", **kwargs)
     qtbot.addWidget(dialog)
     return dialog
 

@@ -10,9 +10,11 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from sora_studio.core.errors import UserError
+from sora_studio.services.desk_writes import DeskWrites
+from sora_studio.services.library_view import LibraryView
+from sora_studio.services.provider_settings import default_profile_name, profile_named
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
-from sora_studio.ui.settings.profiles import default_profile_name, profile_named
 from sora_studio.ui.settings_dialog import SettingsDialog, parse_budget
 
 
@@ -25,7 +27,9 @@ def repo(tmp_path: Path):
 
 def _dialog(qtbot, repo, tmp_path: Path, **kwargs) -> SettingsDialog:
     kwargs.setdefault("env", {})
-    dialog = SettingsDialog(repo, library_default=tmp_path / "library", **kwargs)
+    # Save's changes are applied at once here; the desk sends them to its writer thread.
+    kwargs.setdefault("save", lambda changes: changes.apply(DeskWrites(repo)))
+    dialog = SettingsDialog(LibraryView(repo), library_default=tmp_path / "library", **kwargs)
     qtbot.addWidget(dialog)
     return dialog
 

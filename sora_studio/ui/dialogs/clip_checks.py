@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.catalog import Catalog
 from sora_studio.core.model_spec import Support
 from sora_studio.core.models import Job, LineageKind, Operation
 from sora_studio.services.capability_checks import FEATURE_FOR_OPERATION, refusal
+from sora_studio.services.provider_settings import ProviderProfile
 
 PROMPT_OPERATIONS = {"edit": Operation.EDIT, "extend": Operation.EXTEND, "remix": Operation.REMIX}
 _MODEL_SUPPORT = {"edit": Support.EDIT, "extend": Support.EXTEND, "remix": Support.REMIX}

@@ -292,21 +292,23 @@ class PromoteDialog(QDialog):
         self._update()
 
     @property
-    def size(self) -> str:
+    def chosen_size(self) -> str:
+        """The frame size picked for the better model ("" when it sells none). Not ``size``:
+        that is every QWidget's own size."""
         value = self.size_combo.currentData()
         return str(value) if value else ""
 
     def _update(self) -> None:
-        if not self.size:
+        if not self.chosen_size:
             label = self.target.label if self.target else "a better model"
             self.price_label.setText(f"This provider's catalog does not sell {label}.")
             self.ok_button.setEnabled(False)
             return
-        self.price_label.setText(promotion_line(self.job, self.catalog, self.size))
+        self.price_label.setText(promotion_line(self.job, self.catalog, self.chosen_size))
         self.ok_button.setEnabled(True)
 
     def request(self) -> OperationRequest:
-        return OperationRequest("promote", self.job.id, size=self.size)
+        return OperationRequest("promote", self.job.id, size=self.chosen_size)
 
 
 class ConfirmDialog(QDialog):

@@ -2,13 +2,13 @@
 
 GUI thread. The review panel asks for ``edit``/``extend``/``remix``/``promote``/``regenerate``/
 ``delete`` on a clip, or for an edit/extend/remix from a note; :class:`OperationFlow` reads the
-clip through the GUI's read-only repository, opens the matching dialog from
-:mod:`~sora_studio.ui.dialogs.operation_dialog`, and on OK emits the signal that the composition
-root connects to the PollWorker's slot of the same name (queued, since the worker lives on its
-own thread). Before any dialog it asks :func:`~sora_studio.ui.dialogs.clip_checks.clip_refusal`
-whether the clip's provider and model can do it at all, and says why not in ``message`` (the
-status bar) instead. ``ask`` runs a dialog and says whether it was accepted; tests pass one that
-fills the dialog in and accepts it.
+clip through the GUI's read-only view, opens the matching dialog from
+:mod:`~sora_studio.ui.dialogs.operation_dialog`, and on OK sends the request through the desk's
+one seam to the engine (:class:`~sora_studio.ui.workers.engine_link.EngineLink`), the note id
+included, so the engine links the note to the job it makes. Before any dialog it asks
+:func:`~sora_studio.ui.dialogs.clip_checks.clip_refusal` whether the clip's provider and model
+can do it at all, and says why not in ``message`` (the status bar) instead. ``ask`` runs a
+dialog and says whether it was accepted; tests pass one that fills the dialog in and accepts it.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
-from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.catalog import Catalog
 from sora_studio.core.models import Job, Operation
+from sora_studio.services.provider_settings import ProviderProfile
 from sora_studio.ui.dialogs.clip_checks import clip_refusal
 from sora_studio.ui.dialogs.operation_dialog import (
     ConfirmDialog,
@@ -29,6 +29,7 @@ from sora_studio.ui.dialogs.operation_dialog import (
     PromoteDialog,
     PromptOperationDialog,
 )
+from sora_studio.ui.workers.engine_link import EngineLink
 
 MAX_CHAIN = 64  # lineage walks stop here even if a parent loop slipped into the data
 _SENT = {
@@ -43,6 +44,9 @@ _SENT = {
 
 class JobReader(Protocol):
     def get_job(self, job_id: int) -> Job | None: ...
+
+
+OperationDialog = PromptOperationDialog | PromoteDialog | ConfirmDialog
 
 
 def _exec(dialog: QDialog) -> bool:
@@ -60,20 +64,15 @@ def extensions_done(reader: JobReader, job: Job) -> int:
 
 
 class OperationFlow(QObject):
-    """Dialogs for clip operations; emits what to send to the engine (GUI thread)."""
+    """Dialogs for clip operations; sends what was asked to the engine (GUI thread)."""
 
-    edit = Signal(int, str)
-    remix = Signal(int, str)
-    extend = Signal(int, str, int)
-    promote = Signal(int, str)
-    regenerate = Signal(int)
-    delete = Signal(int, bool)
     requested = Signal(object)  # every accepted OperationRequest, for the status bar and tests
     declined = Signal(str, int, int)  # kind, job id, note id (-1 without a note)
     message = Signal(str)
 
     def __init__(
         self,
+        engine: EngineLink,
         reader: JobReader,
         catalog_for: Callable[[str], Catalog],
         parent_widget: QWidget,
@@ -82,6 +81,7 @@ class OperationFlow(QObject):
         profile_for: Callable[[str], ProviderProfile | None] | None = None,
     ) -> None:
         super().__init__(parent_widget)
+        self._engine = engine
         self._reader = reader
         self._catalog_for = catalog_for
         self._profile_for = profile_for
@@ -96,7 +96,7 @@ class OperationFlow(QObject):
         """A note turned into an edit, extension or remix, pre-filled with the note's text."""
         return self._run(kind, job_id, text, note_id)
 
-    def _dialog(self, kind: str, job: Job, text: str, note_id: int | None) -> QDialog:
+    def _dialog(self, kind: str, job: Job, text: str, note_id: int | None) -> OperationDialog:
         catalog = self._catalog_for(job.provider)
         if kind in ("edit", "remix", "extend"):
             return PromptOperationDialog(
@@ -129,7 +129,7 @@ class OperationFlow(QObject):
         dialog = self._dialog(kind, job, text, note_id)
         try:
             accepted = self.ask(dialog)
-            request = dialog.request() if accepted else None  # type: ignore[attr-defined]
+            request = dialog.request() if accepted else None
         finally:
             dialog.deleteLater()
         if request is None:
@@ -139,29 +139,21 @@ class OperationFlow(QObject):
         return True
 
     def send(self, request: OperationRequest) -> None:
-        """Emit the engine-bound signal for ``request``."""
+        """Send ``request`` to the engine (a note's id travels with an edit, extend or remix)."""
+        engine, job_id, note_id = self._engine, request.job_id, request.note_id
         if request.kind == "edit":
-            self.edit.emit(request.job_id, request.prompt)
+            engine.edit(job_id, request.prompt, note_id)
         elif request.kind == "remix":
-            self.remix.emit(request.job_id, request.prompt)
+            engine.remix(job_id, request.prompt, note_id)
         elif request.kind == "extend":
-            self.extend.emit(request.job_id, request.prompt, request.seconds)
+            engine.extend(job_id, request.prompt, request.seconds, note_id)
         elif request.kind == "promote":
-            self.promote.emit(request.job_id, request.size)
+            engine.promote(job_id, request.size)
         elif request.kind == "regenerate":
-            self.regenerate.emit(request.job_id)
+            engine.regenerate(job_id)
         elif request.kind == "delete":
-            self.delete.emit(request.job_id, request.remote)
+            engine.delete(job_id, remote=request.remote)
         else:
             raise ValueError(f"unknown clip operation {request.kind!r}")
         self.requested.emit(request)
         self.message.emit(_SENT[request.kind].format(id=request.job_id))
-
-    def connect_worker(self, worker: QObject) -> None:
-        """Connect each signal to the PollWorker slot of the same name (queued across threads)."""
-        self.edit.connect(worker.edit)  # type: ignore[attr-defined]
-        self.remix.connect(worker.remix)  # type: ignore[attr-defined]
-        self.extend.connect(worker.extend)  # type: ignore[attr-defined]
-        self.promote.connect(worker.promote)  # type: ignore[attr-defined]
-        self.regenerate.connect(worker.regenerate)  # type: ignore[attr-defined]
-        self.delete.connect(worker.delete)  # type: ignore[attr-defined]

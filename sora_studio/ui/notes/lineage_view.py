@@ -82,6 +82,21 @@ class LineageView(QWidget):
     def job_ids(self) -> list[int]:
         return list(self._items)
 
+    def update_verdicts(self, jobs: Iterable[Job]) -> bool:
+        """Show the verdicts of ``jobs`` already in the tree, in place; True if any was there.
+
+        A verdict key repaints one cell of the tree instead of reading the lineage again.
+        """
+        touched = False
+        for job in jobs:
+            item = self._items.get(job.id)
+            if item is None:
+                continue
+            self._jobs[job.id] = job
+            self._paint_verdict(item, job)
+            touched = True
+        return touched
+
     def item_for(self, job_id: int) -> QTreeWidgetItem | None:
         return self._items.get(job_id)
 
@@ -107,10 +122,16 @@ class LineageView(QWidget):
         item.setData(0, JOB_ID_ROLE, job.id)
         item.setToolTip(4, tooltip)
         item.setToolTip(0, job.prompt)
+        self._paint_verdict(item, job)
+        return item
+
+    def _paint_verdict(self, item: QTreeWidgetItem, job: Job) -> None:
+        item.setText(3, review_label(job.review_status))
         color = _VERDICT_COLORS.get(job.review_status)
         if color is not None:
             item.setForeground(3, QBrush(color))
-        return item
+        else:  # back to the palette's text colour (an empty brush would paint nothing)
+            item.setData(3, Qt.ItemDataRole.ForegroundRole, None)
 
     def _on_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         self.clip_selected.emit(int(item.data(0, JOB_ID_ROLE)))

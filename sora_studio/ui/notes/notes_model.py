@@ -30,6 +30,20 @@ class NoteRoles:
     Resolved = Qt.ItemDataRole.UserRole + 4
 
 
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.ForegroundRole,
+        NoteRoles.Note,
+        NoteRoles.NoteId,
+        NoteRoles.StartMs,
+        NoteRoles.Resolved,
+    }
+)
+
+
 class NotesModel(QAbstractListModel):
     """One row per note; ``DisplayRole`` is ``time  text — author``."""
 
@@ -41,9 +55,14 @@ class NotesModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._notes)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.column() != 0 or not 0 <= index.row() < len(self._notes):
+        # Asked for every role of every row whenever the list lays out (a note added): roles it
+        # has nothing for are answered first, before any other work.
+        if role not in _ROLES or not index.isValid():
             return None
-        note = self._notes[index.row()]
+        row = index.row()
+        if index.column() != 0 or not 0 <= row < len(self._notes):
+            return None
+        note = self._notes[row]
         if role == Qt.ItemDataRole.DisplayRole:
             linked = f"  → #{note.result_job_id}" if note.result_job_id is not None else ""
             return f"{note_time_label(note)}   {note.text} — {note.author}{linked}"

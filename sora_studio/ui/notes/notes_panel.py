@@ -1,8 +1,9 @@
 """The notes list beside the player: add at the playhead, click to seek, resolve, turn into work.
 
 GUI thread only. The panel never writes to the library itself: it emits requests
-(``add_requested``, ``resolve_requested``, ``turn_into_requested``) and the review panel records
-them and hands the stored notes back through ``set_notes`` / ``note_changed``. That keeps it
+(``add_requested``, ``resolve_requested``, ``turn_into_requested``) and the review area records
+them (``ui.review.clip_notes``) and hands the notes back through ``set_notes`` /
+``note_changed``. That keeps it
 testable without a database and keeps every write in one place.
 
 ``begin_note(start_ms, end_ms)`` is what ``N`` does: it pins the next note to the player's time
@@ -106,7 +107,8 @@ class NotesPanel(QWidget):
         self._update_buttons()
 
     def note_changed(self, note: Note) -> None:
-        """A note was added or changed in the library; show it if it belongs to this clip."""
+        """A note was added or changed (or is on its way into the library, with a negative id);
+        show it if it belongs to this clip."""
         if note.job_id == self._job_id:
             self.model.replace_note(note)
             self._update_buttons()
@@ -174,10 +176,12 @@ class NotesPanel(QWidget):
 
     def _update_buttons(self) -> None:
         note = self.selected_note()
-        self.resolve_button.setEnabled(note is not None)
+        # A note with a negative id is on its way into the library: nothing to act on yet.
+        stored = note is not None and note.id >= 0
+        self.resolve_button.setEnabled(stored)
         self.resolve_button.setText("Reopen" if note is not None and note.resolved else "Resolve")
         for button in self.turn_buttons.values():
-            button.setEnabled(note is not None and note.result_job_id is None)
+            button.setEnabled(stored and note is not None and note.result_job_id is None)
 
     def _update_empty(self) -> None:
         empty = self.model.rowCount() == 0

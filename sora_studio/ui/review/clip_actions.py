@@ -8,7 +8,7 @@ reason on ``refused`` for the status bar instead of opening a dialog. Promote na
 renders on ("Promote to Veo 3.1") and what that costs on top of what the clip cost.
 
 Profiles are read through an injected :class:`~sora_studio.ui.dialogs.clip_checks.ProfileLookup`
-(``ui.settings.profiles.ProfileBook``, which never loads the SDK); without one every action is
+(``services.provider_settings.ProfileBook``, which never loads the SDK); without one every action is
 offered and the shipped catalog prices the promotion.
 """
 
@@ -21,10 +21,10 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
-from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.catalog import Catalog, PriceKind, default_catalog
 from sora_studio.core.models import Job, JobStatus
 from sora_studio.core.pricing import cost_cents, format_cents
+from sora_studio.services.provider_settings import ProviderProfile
 from sora_studio.ui.dialogs.clip_checks import (
     PROMPT_OPERATIONS,
     ProfileLookup,

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from sora_studio.core.models import JobStatus, ReviewStatus
 from sora_studio.core.pricing import format_cents
 from sora_studio.core.spritesheet import SpritesheetLayout, infer_layout
+from sora_studio.core.status_words import job_status_word, review_word
 from sora_studio.ui.review.clip_model import ClipRoles
 from sora_studio.ui.review.clip_row import ClipRow, format_seconds
 from sora_studio.ui.review.thumbnail_cache import ThumbnailCache
@@ -33,24 +34,6 @@ REVIEW_COLORS = {
     ReviewStatus.APPROVED: QColor("#2e9e5b"),
     ReviewStatus.CHANGES: QColor("#d9912b"),
     ReviewStatus.REJECTED: QColor("#c9413b"),
-}
-REVIEW_BADGES = {
-    ReviewStatus.APPROVED: "Approved",
-    ReviewStatus.CHANGES: "Changes",
-    ReviewStatus.REJECTED: "Rejected",
-}
-STATUS_BADGES = {
-    JobStatus.DRAFT: "Draft",
-    JobStatus.QUEUED_LOCAL: "Waiting",
-    JobStatus.SUBMITTING: "Submitting",
-    JobStatus.QUEUED: "Queued",
-    JobStatus.IN_PROGRESS: "Rendering",
-    JobStatus.DOWNLOADING: "Downloading",
-    JobStatus.RATE_LIMITED: "Rate limited",
-    JobStatus.FAILED: "Failed",
-    JobStatus.BLOCKED: "Blocked",
-    JobStatus.CANCELLED: "Cancelled",
-    JobStatus.EXPIRED: "Expired",
 }
 ACCENT = QColor("#3d8bfd")
 CARD_DARK = QColor("#1d1f23")
@@ -266,7 +249,7 @@ class ClipDelegate(QStyledItemDelegate):
         job = row.job
         painter.setPen(QColor("#c8ccd2"))
         painter.setFont(self._badge)
-        label = STATUS_BADGES.get(job.status, job.status.value)
+        label = job_status_word(job.status, short=True)
         if job.status is JobStatus.IN_PROGRESS:
             label = f"Rendering {job.progress}%"
         text_area = QRect(area.left(), area.top(), area.width(), area.height() - 18)
@@ -291,7 +274,7 @@ class ClipDelegate(QStyledItemDelegate):
         painter.drawRect(area)
         painter.setPen(QColor("#f1b0ac"))
         painter.setFont(self._badge)
-        title = STATUS_BADGES.get(job.status, job.status.value)
+        title = job_status_word(job.status, short=True)
         painter.drawText(
             area.adjusted(8, 8, -8, -area.height() // 2), Qt.AlignmentFlag.AlignCenter, title
         )
@@ -348,13 +331,14 @@ class ClipDelegate(QStyledItemDelegate):
     def _paint_badges(self, painter: QPainter, row: ClipRow, area: QRect) -> None:
         job = row.job
         top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        if job.status is JobStatus.READY and job.review_status in REVIEW_BADGES:
+        if job.status is JobStatus.READY and job.review_status in REVIEW_COLORS:
             status = job.review_status
-            self._pill(painter, REVIEW_BADGES[status], REVIEW_COLORS[status], area, top_left)
+            word = review_word(status, short=True)
+            self._pill(painter, word, REVIEW_COLORS[status], area, top_left)
         elif job.status is not JobStatus.READY and not row.is_rendering:
             self._pill(
                 painter,
-                STATUS_BADGES.get(job.status, job.status.value),
+                job_status_word(job.status, short=True),
                 QColor("#8a3430"),
                 area,
                 top_left,

@@ -23,6 +23,7 @@ from sora_studio.core.models import (
     ReviewStatus,
     Size,
 )
+from sora_studio.core.status_words import review_word
 from sora_studio.services.library import asset_path
 
 # Jobs the provider (or the downloader) is still working on: the grid shows progress for them.
@@ -107,12 +108,8 @@ def job_tags(job: Job) -> tuple[str, ...]:
 
 
 def review_label(status: ReviewStatus) -> str:
-    return {
-        ReviewStatus.UNREVIEWED: "Unreviewed",
-        ReviewStatus.APPROVED: "Approved",
-        ReviewStatus.CHANGES: "Needs changes",
-        ReviewStatus.REJECTED: "Rejected",
-    }[status]
+    """The verdict's word (``core.status_words``, the one spelling the desk and CLI share)."""
+    return review_word(status)
 
 
 def format_seconds(seconds: int) -> str:

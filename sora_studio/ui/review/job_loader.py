@@ -1,7 +1,7 @@
 """Reading a large library's jobs off the GUI thread, after the first screenful is shown.
 
 :class:`JobLoader` is a QObject on the GUI thread. ``start()`` runs one read in its private
-``QThreadPool``: the worker opens its *own* ``Repository`` through the factory (sqlite
+``QThreadPool``: the worker opens its *own* ``LibraryView`` through the factory (sqlite
 connections belong to the thread that opened them), reads every job, closes it, and hands the
 frozen ``Job`` values back through a queued signal. Each load carries a token; a result for a
 load that ``start()`` or ``cancel()`` has since replaced is dropped.
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from sora_studio.core.errors import UserError
-from sora_studio.storage.repository import Repository
+from sora_studio.services.library_view import LibraryView
 
 
 class _Relay(QObject):
@@ -24,7 +24,7 @@ class _Relay(QObject):
 class _Load(QRunnable):
     def __init__(
         self,
-        factory: Callable[[], Repository],
+        factory: Callable[[], LibraryView],
         skip_ids: frozenset[int],
         token: int,
         relay: _Relay,
@@ -37,11 +37,11 @@ class _Load(QRunnable):
 
     def run(self) -> None:
         try:
-            repo = self._factory()
+            view = self._factory()
             try:
-                jobs = [job for job in repo.list_jobs() if job.id not in self._skip]
+                jobs = view.jobs_except(self._skip)
             finally:
-                repo.close()
+                view.close()
         except (UserError, OSError) as exc:
             self._relay.finished.emit(self._token, None, str(exc))
             return
@@ -57,7 +57,7 @@ class JobLoader(QObject):
     loaded = Signal(list)
     failed = Signal(str)
 
-    def __init__(self, factory: Callable[[], Repository], parent: QObject | None = None) -> None:
+    def __init__(self, factory: Callable[[], LibraryView], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._factory = factory
         self._pool = QThreadPool(self)

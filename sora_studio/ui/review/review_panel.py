@@ -1,75 +1,57 @@
 """The review area of the desk: filter bar and clip grid, player, notes, versions and compare.
 
-Lives on the GUI thread. It reads the library through its own ``Repository`` (made by the
-injected factory on this thread; WAL lets it read while the engine's thread writes). The factory
-is also called on a pool thread to read a large library in the background, so it must return a
-new ``Repository`` (a new connection) on every call. The panel writes
-only what a reviewer decides here: verdicts and notes. Everything that needs the provider (edit,
-extend, remix, promote, regenerate, delete) leaves as ``action_requested(name, job_id)`` or, for
-a note turned into work, ``note_action_requested(kind, job_id, text, note_id)``; the shell wires
-them to the poll worker and feeds job updates back through :meth:`ReviewPanel.on_job_updated`.
-When the job a note asked for appears, the note is linked to it.
+Lives on the GUI thread. It reads the library through its own ``LibraryView`` (opened on this
+thread at ``database``, read-only; WAL lets it read while others write); a pool thread opens
+another to read a large library in the background (``JobLoader``). It never writes: what a
+reviewer decides here (verdicts and their undo, notes, resolving) is shown at once and written by
+the desk's writer thread (:class:`~sora_studio.ui.workers.desk_writer.DeskWriter`, the desk's own
+or, standing alone, one the panel makes), which hands back what it stored
+(:mod:`.verdicts`, :mod:`.clip_notes`). Everything that needs the provider (edit, extend, remix,
+promote, regenerate, delete) leaves as ``action_requested(name, job_id)`` or, for a note turned
+into work, ``note_action_requested(kind, job_id, text, note_id)``; the engine links the note to
+the job it makes, and when that job arrives (:meth:`ReviewPanel.on_jobs_updated`) the notes on
+show are read again.
 
-Keys (shortcuts on the panel and its children): ``1/A 2/C 3/R`` verdicts and ``Ctrl+Z`` undo
-(grid), ``Space J K L , . I O`` player, ``N`` note at the playhead (or the in/out range),
-``E X M P`` edit/extend/remix/promote, ``V`` compare, ``Ctrl+F`` search.
+Keys: see :mod:`.review_keys` (player, ``N``, ``E X M P``, ``V``, ``Ctrl+F``) and
+:mod:`.grid_view` (``1/A 2/C 3/R`` verdicts, ``Ctrl+Z`` undo).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QWidget
 
 from sora_studio.core.errors import UserError
-from sora_studio.core.models import (
-    Asset,
-    AssetVariant,
-    Job,
-    JobStatus,
-    LineageKind,
-    Note,
-    ReviewStatus,
-)
-from sora_studio.services.review import add_note, default_reviewer
-from sora_studio.storage.repository import Repository
+from sora_studio.core.models import Asset, AssetVariant, Job, JobStatus, ReviewStatus
+from sora_studio.services.library_view import LibraryView
+from sora_studio.services.review import default_reviewer
 from sora_studio.ui.compare.compare_view import CompareView
+from sora_studio.ui.dialogs.clip_checks import ProfileLookup
 from sora_studio.ui.notes.lineage_view import LineageView
 from sora_studio.ui.notes.notes_panel import NotesPanel
 from sora_studio.ui.player.player_panel import PlayerPanel
-from sora_studio.ui.player.timeline import Marker
 from sora_studio.ui.review.clip_actions import ClipActions
 from sora_studio.ui.review.clip_filter import ClipFilter, ClipFilterProxy
 from sora_studio.ui.review.clip_model import ClipModel, SortKey
+from sora_studio.ui.review.clip_notes import ClipNotes
 from sora_studio.ui.review.clip_row import RENDERING_STATUSES, ClipRow, build_clip_row
 from sora_studio.ui.review.filter_bar import FilterBar
 from sora_studio.ui.review.grid_view import ClipGridView, ReasonProvider, ask_reject_reason
 from sora_studio.ui.review.job_loader import JobLoader
+from sora_studio.ui.review.review_keys import install_review_shortcuts
+from sora_studio.ui.review.review_layout import lay_out_review_panel
 from sora_studio.ui.review.sheet_maker import SpritesheetMaker
 from sora_studio.ui.review.thumbnail_cache import ThumbnailCache
-from sora_studio.ui.review.verdicts import VerdictRecorder
+from sora_studio.ui.review.verdicts import VerdictRecorder, verdict_message
+from sora_studio.ui.workers.desk_writer import DeskWriter
 
 # Clips read on the GUI thread before the first paint; the rest load in the background.
 FIRST_PAGE = 300
-_NOTE_KIND_TO_LINEAGE = {
-    "edit": LineageKind.EDIT,
-    "extend": LineageKind.EXTENSION,
-    "remix": LineageKind.REMIX,
-}
-_PLAYER_KEYS = (
-    Qt.Key.Key_Space,
-    Qt.Key.Key_J,
-    Qt.Key.Key_K,
-    Qt.Key.Key_L,
-    Qt.Key.Key_Comma,
-    Qt.Key.Key_Period,
-    Qt.Key.Key_I,
-    Qt.Key.Key_O,
-)
 
 
 class ReviewPanel(QWidget):
@@ -80,27 +62,39 @@ class ReviewPanel(QWidget):
     status_message = Signal(str)  # feedback for the status bar
     clip_opened = Signal(int)
     loading_finished = Signal()  # the background read of a large library is done
+    # Made by ``lay_out_review_panel`` (.review_layout).
+    detail_tabs: QTabWidget  # Notes | Versions, under the player
+    right_tabs: QTabWidget  # Clip | Compare
+    splitter: QSplitter  # the grid | the clip
 
     def __init__(
         self,
-        repository_factory: Callable[[], Repository],
+        database: Path,
         library_root: Path,
         parent: QWidget | None = None,
         *,
+        writer: DeskWriter | None = None,
         reviewer: str | None = None,
         reason_provider: ReasonProvider = ask_reject_reason,
         with_audio: bool = True,
     ) -> None:
         super().__init__(parent)
+        self.database = Path(database)
         self.library_root = Path(library_root)
-        self.repo = repository_factory()
+        self.view = LibraryView.open(self.database)
+        # Standing alone (tests, benchmarks) the panel brings its own writer; in the desk it
+        # shares the desk's, so the desk has one writer thread whatever is open.
+        self._owns_writer = writer is None
+        self.writer = writer or DeskWriter.for_database(self.database, self, start=False)
         self.reviewer = reviewer or default_reviewer()
-        self.verdicts = VerdictRecorder(lambda: self.repo, self.reviewer)
         self.cache = ThumbnailCache(self)
-        self.loader = JobLoader(repository_factory, self)
+        self.loader = JobLoader(lambda: LibraryView.open(self.database), self)
         self.sheets = SpritesheetMaker(self.library_root, self)
         self._local_sheets: dict[int, str] = {}
         self.model = ClipModel(self._build_row, self)
+        self.verdicts = VerdictRecorder(
+            self.writer, self.reviewer, self.model.job, self.view.get_job, self
+        )
         self.proxy = ClipFilterProxy(self.model, self)
         self.filter_bar = FilterBar(self)
         self.grid = ClipGridView(self.proxy, self.cache, self, reason_provider=reason_provider)
@@ -111,55 +105,21 @@ class ReviewPanel(QWidget):
         self.empty_label.setWordWrap(True)
         self.player = PlayerPanel(self, with_audio=with_audio)
         self.notes = NotesPanel(self)
+        self.clip_notes = ClipNotes(self.notes, self.view, self.writer, self.reviewer, self)
         self.lineage = LineageView(self)
         self.actions_bar = ClipActions(self)
         self.compare = CompareView(self, with_audio=with_audio)
         self.message = QLabel("", self)
         self._current: int | None = None
-        self._pending_note_links: list[tuple[int, int, LineageKind]] = []
         self._sized = False
         self._shut_down = False
-        self._build_layout()
+        lay_out_review_panel(self)
         self._connect()
-        self._install_shortcuts()
+        install_review_shortcuts(self)
         self.reload()
+        self.writer.start()  # last: a failed build never leaves the writer thread running
 
     # -- construction --------------------------------------------------------------------------
-
-    def _build_layout(self) -> None:
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.filter_bar)
-        left_layout.addWidget(self.grid, 1)
-        left_layout.addWidget(self.empty_label, 1)
-        left_layout.addWidget(self.message)
-        clip_page = QWidget(self)
-        clip_layout = QVBoxLayout(clip_page)
-        clip_layout.setContentsMargins(0, 0, 0, 0)
-        below = QTabWidget(clip_page)
-        below.addTab(self.notes, "Notes")
-        below.addTab(self.lineage, "Versions")
-        self.detail_tabs = below
-        split = QSplitter(Qt.Orientation.Vertical, clip_page)
-        split.addWidget(self.player)
-        split.addWidget(below)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        clip_layout.addWidget(self.actions_bar)
-        clip_layout.addWidget(split, 1)
-        self.right_tabs = QTabWidget(self)
-        self.right_tabs.addTab(clip_page, "Clip")
-        self.right_tabs.addTab(self.compare, "Compare")
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(self.right_tabs)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        self.splitter = splitter
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -185,11 +145,15 @@ class ReviewPanel(QWidget):
             self.proxy.layoutChanged,
         ):
             signal.connect(self._update_counts)
+        self.verdicts.reconciled.connect(self._on_verdicts_stored)
+        self.verdicts.refused.connect(self._report)
         self.player.duration_changed.connect(lambda _ms: self._refresh_markers())
         self.notes.add_requested.connect(self._on_add_note)
         self.notes.seek_requested.connect(self.player.seek)
-        self.notes.resolve_requested.connect(self._on_resolve_note)
+        self.notes.resolve_requested.connect(self.clip_notes.resolve)
         self.notes.turn_into_requested.connect(self._on_turn_note_into)
+        self.clip_notes.changed.connect(self._refresh_markers)
+        self.clip_notes.refused.connect(self._report)
         self.grid.clip_delegate.sheet_unusable.connect(self._on_sheet_unusable)
         self.sheets.made.connect(self._on_sheet_made)
         self.sheets.failed.connect(
@@ -201,37 +165,6 @@ class ReviewPanel(QWidget):
         self.lineage.compare_requested.connect(self.compare_clips)
         self.actions_bar.action_requested.connect(self.action_requested)
         self.actions_bar.compare_requested.connect(self.compare_selection)
-
-    def _install_shortcuts(self) -> None:
-        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-
-        def shortcut(
-            sequence: QKeySequence | QKeySequence.StandardKey | str, slot: Callable[[], object]
-        ) -> None:
-            item = QShortcut(QKeySequence(sequence), self)
-            item.setContext(context)
-            item.activated.connect(slot)
-
-        def player_key(key: Qt.Key) -> Callable[[], object]:
-            return lambda: self.transport_key(key)
-
-        for key in _PLAYER_KEYS:
-            shortcut(QKeySequence(key), player_key(key))
-        shortcut(
-            "Shift+I",
-            lambda: self.player.handle_key(Qt.Key.Key_I, Qt.KeyboardModifier.ShiftModifier),
-        )
-        shortcut(
-            "Shift+O",
-            lambda: self.player.handle_key(Qt.Key.Key_O, Qt.KeyboardModifier.ShiftModifier),
-        )
-        shortcut("N", self.begin_note)
-        shortcut("E", lambda: self.actions_bar.trigger("edit"))
-        shortcut("X", lambda: self.actions_bar.trigger("extend"))
-        shortcut("M", lambda: self.actions_bar.trigger("remix"))
-        shortcut("P", lambda: self.actions_bar.trigger("promote"))
-        shortcut("V", self.compare_selection)
-        shortcut(QKeySequence.StandardKey.Find, self.filter_bar.focus_search)
 
     def transport_key(self, key: Qt.Key) -> bool:
         """Space, J/K/L, ``,``/``.``, I/O go to the compare view while it is on show, else
@@ -247,7 +180,7 @@ class ReviewPanel(QWidget):
         assets: Mapping[AssetVariant, Asset] = {}
         if job.status not in RENDERING_STATUSES:
             try:
-                assets = self.repo.assets_for(job.id)
+                assets = self.view.assets_for(job.id)
             except UserError:
                 assets = {}
         row = build_clip_row(job, version, self.library_root, assets)
@@ -268,6 +201,19 @@ class ReviewPanel(QWidget):
         self.model.refresh_row(job_id)
         self.grid.rescrub()
 
+    # -- the review area as the window sees it (ReviewWidget) ---------------------------------
+
+    def as_widget(self) -> QWidget:
+        return self
+
+    def refresh_actions(self) -> None:
+        """Settings changed the providers: work out again what the clip on show allows."""
+        self.actions_bar.refresh()
+
+    def set_profiles(self, profiles: ProfileLookup | None) -> None:
+        """Where each clip's provider profile and catalog are read (the desk's ProfileBook)."""
+        self.actions_bar.set_profiles(profiles)
+
     # -- data in -------------------------------------------------------------------------------
 
     def reload(self) -> None:
@@ -276,7 +222,7 @@ class ReviewPanel(QWidget):
         The newest screenful is read here, so the grid paints at once; the rest of a large
         library is read on a pool thread and streams in after (see ``JobLoader``).
         """
-        first = self.repo.list_jobs(limit=FIRST_PAGE)
+        first = self.view.list_jobs(limit=FIRST_PAGE)
         self.model.set_jobs(first)
         self._set_choices()
         self._update_counts()
@@ -308,6 +254,8 @@ class ReviewPanel(QWidget):
     def on_jobs_updated(self, jobs: list[Job]) -> None:
         """A batch of job changes (the main window's 50 ms batches): new clips go into the grid
         together, so a burst of renders lays the grid out once, not once per clip."""
+        # An update read before a verdict was stored still shows the verdict on screen.
+        jobs = [self.verdicts.overlay(job) for job in jobs]
         previous = {job.id: self.model.job(job.id) for job in jobs}
         for job in jobs:
             before = previous[job.id]
@@ -318,9 +266,8 @@ class ReviewPanel(QWidget):
                     if path:
                         self.cache.forget(path)
         self.model.upsert_jobs(jobs)
-        lineage_touched = False
+        lineage_touched = notes_touched = False
         for job in jobs:
-            self._link_pending_note(job)
             before = previous[job.id]
             if job.id == self._current:
                 self._show_clip(
@@ -328,8 +275,13 @@ class ReviewPanel(QWidget):
                 )
             elif self._current is not None and not lineage_touched:
                 lineage_touched = self._in_shown_lineage(job)
+            # A new version of the clip on show may be what one of its notes asked for: the
+            # engine linked the note when it made the job, so read the notes again.
+            notes_touched |= before is None and job.parent_id == self._current is not None
         if lineage_touched:
             self._refresh_lineage()
+        if notes_touched:
+            self.clip_notes.reload()
 
     def _in_shown_lineage(self, job: Job) -> bool:
         """True if ``job`` is, or is a new child of, a version in the lineage on show."""
@@ -351,47 +303,39 @@ class ReviewPanel(QWidget):
     # -- verdicts ------------------------------------------------------------------------------
 
     def record_verdict(self, job_ids: list[int], status: ReviewStatus, reason: str = "") -> None:
-        try:
-            result = self.verdicts.record(job_ids, status, reason)
-        except UserError as exc:
-            self._report(str(exc))
-            return
-        for job in result.jobs:
-            self.model.upsert_job(job)
-        words = {
-            ReviewStatus.APPROVED: "Approved",
-            ReviewStatus.CHANGES: "Needs changes",
-            ReviewStatus.REJECTED: "Rejected",
-        }
-        parts = []
-        if result.jobs:
-            noun = "clip" if len(result.jobs) == 1 else "clips"
-            parts.append(f"{words[status]}: {len(result.jobs)} {noun} (Ctrl+Z undoes).")
-        if result.skipped:
-            parts.append(
-                f"Skipped {len(result.skipped)} unfinished clip(s): only ready clips can be judged."
-            )
-        self._report(" ".join(parts))
-        if self._current in job_ids:
-            self._refresh_lineage()
+        """Judge the selected clips: the grid shows it now, the writer stores it."""
+        result = self.verdicts.record(job_ids, status, reason)
+        self._show_verdicts(list(result.jobs))
+        self._report(verdict_message(status, result))
 
     def undo_verdict(self) -> None:
-        try:
-            jobs = self.verdicts.undo()
-        except UserError as exc:
-            self._report(str(exc))
-            return
+        jobs = self.verdicts.undo()
         if not jobs:
             self._report("Nothing to undo.")
             return
-        for job in jobs:
-            self.model.upsert_job(job)
+        self._show_verdicts(jobs)
         self._report(f"Undid the last verdict on {len(jobs)} clip(s).")
-        if self._current in [j.id for j in jobs]:
-            self._refresh_lineage()
 
     def _on_verdict(self, job_ids: list[int], status: str, reason: str) -> None:
         self.record_verdict(list(job_ids), ReviewStatus(status), reason)
+
+    def _on_verdicts_stored(self, jobs: list[Job]) -> None:
+        # Only the verdict is taken from the writer's copy: an engine update that arrived since
+        # it was read (progress, expiry) stays.
+        merged = []
+        for job in jobs:
+            shown = self.model.job(job.id)
+            merged.append(
+                job
+                if shown is None
+                else dataclasses.replace(shown, review_status=job.review_status)
+            )
+        self._show_verdicts(merged)
+
+    def _show_verdicts(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.model.upsert_job(job)
+        self.lineage.update_verdicts(jobs)
 
     # -- current clip --------------------------------------------------------------------------
 
@@ -399,7 +343,7 @@ class ReviewPanel(QWidget):
         self._current = job_id if job_id >= 0 else None
         if self._current is None:
             self.player.load(None)
-            self.notes.set_notes(None, [])
+            self.clip_notes.show(None)
             self.lineage.set_lineage([])
             self.actions_bar.set_clip(None)
             return
@@ -417,23 +361,21 @@ class ReviewPanel(QWidget):
                 else None
             )
             self.player.load(playable)
-            self.notes.set_notes(job_id, self.repo.notes_for(job_id))
-            self._refresh_markers()
+            self.clip_notes.show(job_id)
         self._refresh_lineage()
 
     def _refresh_lineage(self) -> None:
         if self._current is None:
             return
         try:
-            family = self.repo.lineage(self._current)
+            family = self.view.lineage(self._current)
         except UserError:
             family = []
-        self.lineage.set_lineage(family, self._current)
+        # Verdicts still on their way to the library are shown as on the grid.
+        self.lineage.set_lineage(map(self.verdicts.overlay, family), self._current)
 
     def _refresh_markers(self) -> None:
-        self.player.set_markers(
-            tuple(Marker(n.start_ms, n.end_ms, n.resolved, n.id) for n in self.notes.model.notes())
-        )
+        self.player.set_markers(self.clip_notes.markers())
 
     def _on_open(self, job_id: int) -> None:
         self.right_tabs.setCurrentIndex(0)
@@ -455,56 +397,14 @@ class ReviewPanel(QWidget):
         self.detail_tabs.setCurrentWidget(self.notes)
 
     def _on_add_note(self, start_ms: int, end_ms: int, text: str) -> None:
-        if self._current is None:
-            return
-        try:
-            note = add_note(
-                self.repo,
-                self._current,
-                start_ms,
-                text,
-                self.reviewer,
-                None if end_ms < 0 else end_ms,
-            )
-        except UserError as exc:
-            self._report(str(exc))
-            return
-        self.notes.note_changed(note)
-        self.notes.select_note(note.id)
-        self._refresh_markers()
-
-    def _on_resolve_note(self, note_id: int, resolved: bool) -> None:
-        try:
-            note = self.repo.resolve_note(note_id, resolved)
-        except UserError as exc:
-            self._report(str(exc))
-            return
-        self.notes.note_changed(note)
-        self._refresh_markers()
+        if self._current is not None:
+            self.clip_notes.add(start_ms, None if end_ms < 0 else end_ms, text)
 
     def _on_turn_note_into(self, note_id: int, kind: str, text: str) -> None:
         if self._current is None:
             return
-        self._pending_note_links.append((note_id, self._current, _NOTE_KIND_TO_LINEAGE[kind]))
         self.note_action_requested.emit(kind, self._current, text, note_id)
         self._report(f"Asked for a {kind} of #{self._current} from note {note_id}.")
-
-    def forget_note_request(self, note_id: int) -> None:
-        """The work a note asked for was not sent (dialog cancelled): stop waiting to link it."""
-        self._pending_note_links = [p for p in self._pending_note_links if p[0] != note_id]
-
-    def _link_pending_note(self, job: Job) -> None:
-        """Link the oldest note waiting for a job like ``job`` (same parent, same kind)."""
-        for i, (note_id, parent_id, kind) in enumerate(self._pending_note_links):
-            if job.parent_id == parent_id and job.lineage_kind is kind:
-                del self._pending_note_links[i]
-                try:
-                    note: Note = self.repo.link_note_result(note_id, job.id)
-                except UserError as exc:
-                    self._report(str(exc))
-                    return
-                self.notes.note_changed(note)
-                return
 
     # -- compare -------------------------------------------------------------------------------
 
@@ -520,13 +420,13 @@ class ReviewPanel(QWidget):
         return False
 
     def compare_clips(self, a_id: int, b_id: int) -> bool:
-        a, b = self.repo.get_job(a_id), self.repo.get_job(b_id)
+        a, b = self.view.get_job(a_id), self.view.get_job(b_id)
         if a is None or b is None:
             self._report(f"Cannot compare: clip #{a_id if a is None else b_id} no longer exists.")
             return False
 
         def playable(job: Job) -> str | None:
-            row = build_clip_row(job, 1, self.library_root, self.repo.assets_for(job.id))
+            row = build_clip_row(job, 1, self.library_root, self.view.assets_for(job.id))
             return (
                 None if row.media_missing or job.status is not JobStatus.READY else row.video_path
             )
@@ -550,7 +450,8 @@ class ReviewPanel(QWidget):
         self.status_message.emit(text)
 
     def shutdown(self) -> None:
-        """Stop playback and background work and close the repository (safe to call twice)."""
+        """Stop playback and background work, store what is on its way, and close the view
+        (safe to call twice)."""
         if self._shut_down:
             return
         self._shut_down = True
@@ -559,4 +460,6 @@ class ReviewPanel(QWidget):
         self.loader.shutdown()
         self.sheets.shutdown()
         self.cache.shutdown()
-        self.repo.close()
+        if self._owns_writer:
+            self.writer.shutdown()
+        self.view.close()

@@ -1,7 +1,7 @@
 """Local spritesheets for clips whose own sheet is missing, unreadable or of an unknown layout.
 
 :class:`SpritesheetMaker` is a QObject on the GUI thread; the work (decoding 25 frames from the
-MP4 with ``media.frames.make_spritesheet``, in the documented ``core.spritesheet`` layout) runs
+MP4 with ``services.previews.make_spritesheet``, in the documented ``core.spritesheet`` layout) runs
 in its private ``QThreadPool``, one clip at a time, and the result arrives through a queued
 signal. Sheets are written under ``<library>/.local-spritesheets/<job id>.jpg``: a derived cache
 beside the library, never over a downloaded file, and reused by the next session.
@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from sora_studio.core.errors import UserError
-from sora_studio.media.frames import make_spritesheet
+from sora_studio.services.previews import make_spritesheet
 
 LOCAL_SHEETS_FOLDER = ".local-spritesheets"
 
@@ -30,7 +30,6 @@ class _Make(QRunnable):
 
     def run(self) -> None:
         try:
-            self._out.parent.mkdir(parents=True, exist_ok=True)
             path = make_spritesheet(self._video, self._out)
         except (UserError, OSError) as exc:
             self._relay.finished.emit(self._job_id, "", str(exc))

@@ -1,20 +1,21 @@
 """Where a provider profile's API key comes from: none, an environment variable, the OS key store.
 
 GUI thread only. A key typed here goes straight into the OS key store through the injected
-``KeyStore`` (``api.provider.store_api_key``) and the field is cleared whatever happens; after
-that only the masked form (``sk-...abcd``) is ever shown. Keys never reach the database.
+``KeyStore`` (``services.provider_settings.store_key``) and the field is cleared whatever
+happens; after that only the masked form (``sk-...abcd``) is ever shown. Keys never reach the
+database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
-from sora_studio.api.provider import ProviderProfile, mask_key, resolve_api_key
+from sora_studio.services.provider_settings import KeyStore, mask_key, masked_stored_key
 
-KeyStore = Callable[[str, str], None]
+__all__ = ["KEY_SOURCES", "KeyFields", "KeyStore"]
 
 KEY_SOURCES = (
     ("none", "No key (local emulator or open gateway)"),
@@ -70,10 +71,7 @@ class KeyFields(QObject):
         self.key_edit.setEnabled(keyring_source)
         self.store_button.setEnabled(keyring_source)
         if keyring_source and profile_name:
-            probe = ProviderProfile(
-                name=profile_name, kind="gateway", base_url="https://x/v1", key_source="keyring"
-            )
-            self.status.setText(f"Stored key: {mask_key(resolve_api_key(probe))}")
+            self.status.setText(f"Stored key: {masked_stored_key(profile_name)}")
         elif source == "env":
             variable = self.env_var_edit.text()
             present = bool(self._env.get(variable.strip(), "").strip())

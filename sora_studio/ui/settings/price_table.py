@@ -22,10 +22,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.catalog import Catalog, default_catalog, match_served_model
 from sora_studio.core.errors import UserError
 from sora_studio.core.model_spec import ModelSpec, PriceKind
+from sora_studio.services.provider_settings import ProviderProfile
 
 COLUMNS = ("Model", "Tier", "Standard $/s", "Batch $/s", "$ per GPU-second", "GPUs")
 STANDARD, BATCH, GPU_RATE, GPUS = 2, 3, 4, 5

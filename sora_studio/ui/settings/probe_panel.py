@@ -1,7 +1,8 @@
 """ "Test connection" in Settings › Providers: the probe off the GUI thread, and what it found.
 
-GUI thread only, except :func:`probe_connection`, which runs on a pool thread: it imports the
-probe (and with it the ``openai`` SDK, about a second to load) only there. The button is disabled
+GUI thread only, except the connection test (``services.provider_settings.probe_connection``),
+which runs on a pool thread: it imports the probe (and with it the ``openai`` SDK, about a second
+to load) only there. The button is disabled
 while a probe runs and a busy bar appears only after ~600 ms, so a quick answer never flickers.
 The result shows each step (what was asked, what came back, ok or failed), the models the server
 listed (video models marked) and the capabilities it suggests that differ from the profile's;
@@ -31,34 +32,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.capabilities import preset
 from sora_studio.core.errors import UserError
+from sora_studio.services.provider_settings import ProviderProfile, probe_connection
 from sora_studio.ui.icons import make_icon
 from sora_studio.ui.prompt.background import BackgroundCalls
 from sora_studio.ui.settings.capability_editor import FIELD_TITLES, describe_value
 
 if TYPE_CHECKING:
-    from sora_studio.api.probe import ProbeReport
+    from sora_studio.services.provider_settings import ProbeReport
+
+__all__ = ["CHANNEL", "ConnectionTest", "ProbePanel", "probe_connection", "suggestion_lines"]
 
 # (profile, key) -> the report; raises with a readable message. Runs on a pool thread.
 ConnectionTest = Callable[[ProviderProfile, str | None], "ProbeReport"]
 
 CHANNEL = "connection-test"
 SPINNER_DELAY_MS = 600  # DESIGN.md §6: a spinner only after ~600 ms
-
-
-def probe_connection(profile: ProviderProfile, api_key: str | None) -> ProbeReport:
-    """Probe ``profile``'s server with safe, free GETs (pool thread: loads the SDK)."""
-    from sora_studio.api.probe import probe_provider
-    from sora_studio.core.errors import ProviderError
-
-    if profile.base_url is None:
-        raise UserError("the built-in emulator is not running yet; try again in a moment")
-    try:
-        return probe_provider(profile, api_key)
-    except ProviderError as exc:  # no key set: say what to do, like the CLI
-        raise UserError(exc.message) from exc
 
 
 def suggestion_lines(

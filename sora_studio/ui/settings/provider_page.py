@@ -4,8 +4,8 @@ GUI thread only. The list of profiles sits on the left, the selected one's form 
 (scrollable: server kind with its description, base URL, key, concurrency, long clips, then
 Test connection, the Capabilities section and the price table). Nothing is stored until the
 dialog's Save; :meth:`ProviderPage.pending` hands over the profiles to save. Keys go straight
-from the password field into the OS key store (``api.provider.store_api_key``) and the field is
-cleared; afterwards only the masked form (``sk-...abcd``) is ever shown.
+from the password field into the OS key store (``services.provider_settings.store_key``) and the
+field is cleared; afterwards only the masked form (``sk-...abcd``) is ever shown.
 
 The parts live in their own modules: :mod:`.preset_picker` (server kind), :mod:`.key_fields`,
 :mod:`.capability_editor`, :mod:`.price_table` and :mod:`.probe_panel` (Test connection, run on
@@ -34,16 +34,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sora_studio.api.provider import (
-    EMULATOR_PROFILE,
-    ProviderProfile,
-    profile_from_dict,
-    resolve_api_key,
-    store_api_key,
-)
 from sora_studio.core.capabilities import GENERIC_PRESET, preset
 from sora_studio.core.catalog import Catalog, catalog_for_profile, default_catalog
 from sora_studio.core.errors import UserError
+from sora_studio.services.provider_settings import (
+    EMULATOR_PROFILE,
+    ProviderProfile,
+    profile_from_dict,
+    resolve_key,
+    store_key,
+)
 from sora_studio.ui.icons import make_icon
 from sora_studio.ui.prompt.background import BackgroundCalls
 from sora_studio.ui.settings.capability_editor import CapabilityEditor
@@ -53,7 +53,7 @@ from sora_studio.ui.settings.price_table import PriceTable, price_overrides
 from sora_studio.ui.settings.probe_panel import ConnectionTest, ProbePanel, probe_connection
 
 if TYPE_CHECKING:
-    from sora_studio.api.probe import ProbeReport
+    from sora_studio.services.provider_settings import ProbeReport
 
 __all__ = ["KeyStore", "ProviderPage"]
 
@@ -81,7 +81,7 @@ class ProviderPage(QWidget):
         env: Mapping[str, str],
         background: BackgroundCalls,
         *,
-        key_store: KeyStore = store_api_key,
+        key_store: KeyStore = store_key,
         connection_test: ConnectionTest = probe_connection,
         parent: QWidget | None = None,
     ) -> None:
@@ -453,7 +453,7 @@ class ProviderPage(QWidget):
 
     def _probe_target(self) -> tuple[ProviderProfile, str | None]:
         profile = self.form_profile()
-        return profile, resolve_api_key(profile, self._env)
+        return profile, resolve_key(profile, self._env)
 
     def run_connection_test(self) -> bool:
         """Test connection on the form's profile (off the GUI thread); False when it cannot."""

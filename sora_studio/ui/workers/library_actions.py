@@ -2,7 +2,8 @@
 
 Lives on the GUI thread; the work itself runs as :class:`~.library_worker.LibraryTask` on this
 object's own QThreadPool (never the poll thread, so a large import never delays status polling),
-each task with a Repository of its own. Progress goes to the status bar; the outcome comes back
+each task with its own connection (``services.library_tasks``): an import writes its clips
+there, never on the GUI thread. Progress goes to the status bar; the outcome comes back
 as a clear message: what was imported, which files were duplicates (naming the clip they
 duplicate) or failed and why; where an export wrote its files, with an "Open folder" button.
 """
@@ -18,19 +19,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from sora_studio.core.errors import UserError
-from sora_studio.core.models import ReviewStatus
-from sora_studio.services.exports import (
-    ExportReport,
-    export_clips,
-    export_edl,
-    export_notes_csv,
-    export_report_pdf,
-    spend_report,
-)
-from sora_studio.services.imports import VIDEO_SUFFIXES, ImportReport, import_clips
-from sora_studio.services.library import write_bytes_atomic
-from sora_studio.storage.repository import Repository
+from sora_studio.services.imports import VIDEO_SUFFIXES, ImportReport
+from sora_studio.services.library_tasks import ExportOutcome, LibraryTasks
 from sora_studio.ui.status_bar import StudioStatusBar
 from sora_studio.ui.workers.library_worker import LibraryTask, Progress, TaskSignals
 
@@ -89,15 +79,6 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
 EXPORTS_BY_KEY = {kind.key: kind for kind in EXPORT_KINDS}
 
 
-@dataclass(frozen=True, slots=True)
-class ExportOutcome:
-    """What an export wrote, for the status bar."""
-
-    kind: str
-    folder: Path
-    summary: str
-
-
 def is_video_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
@@ -116,37 +97,6 @@ def _choose_export_target(parent: QWidget, kind: ExportKind) -> str:
         parent, kind.label.rstrip("…"), str(Path.home() / kind.default_name), kind.file_filter
     )
     return str(path or "")
-
-
-def run_export(repo: Repository, kind: str, target: Path) -> ExportOutcome:
-    """Do one export on the calling thread (a pool thread in the desk)."""
-    report: ExportReport
-    if kind == "spend":
-        text = spend_report(repo).to_text()
-        write_bytes_atomic(target, (text.rstrip("\n") + "\n").encode("utf-8"))
-        return ExportOutcome(kind, target.parent, f"Spend report written to {target.name}")
-    if kind == "clips":
-        report = export_clips(repo, target, ReviewStatus.APPROVED)
-        noun = "clip" if report.items == 1 else "clips"
-        summary = f"Exported {report.items} approved {noun} to {target}"
-        folder = target
-    elif kind == "notes-csv":
-        report = export_notes_csv(repo, target)
-        summary = f"Exported {report.items} notes to {target.name}"
-        folder = target.parent
-    elif kind == "report-pdf":
-        report = export_report_pdf(repo, target)
-        summary = f"Review report: {report.items} pages in {target.name}"
-        folder = target.parent
-    elif kind == "edl":
-        report = export_edl(repo, target)
-        summary = f"EDL: {report.items} events in {target.name}"
-        folder = target.parent
-    else:
-        raise UserError(f"unknown export {kind!r}; expected one of {', '.join(EXPORTS_BY_KEY)}")
-    if report.skipped:
-        summary += f" ({len(report.skipped)} clip(s) left out: {report.skipped[0].message})"
-    return ExportOutcome(kind, folder, summary)
 
 
 def import_message(report: ImportReport) -> tuple[str, str]:
@@ -202,7 +152,7 @@ class LibraryActions(QObject):
 
     def __init__(
         self,
-        repository_factory: Callable[[], Repository],
+        open_tasks: Callable[[], LibraryTasks],
         library_root: Path,
         status: StudioStatusBar,
         parent_widget: QWidget,
@@ -211,7 +161,7 @@ class LibraryActions(QObject):
         choose_export_target: Callable[[QWidget, ExportKind], str] = _choose_export_target,
     ) -> None:
         super().__init__(parent_widget)
-        self._factory = repository_factory
+        self._factory = open_tasks
         self.library_root = Path(library_root)
         self._status = status
         self._parent = parent_widget
@@ -241,9 +191,9 @@ class LibraryActions(QObject):
         root = self.library_root
         cancel = self._cancel
 
-        def work(repo: Repository, progress: Progress) -> ImportReport:
-            return import_clips(
-                repo, root, paths, on_progress=progress, should_cancel=cancel.is_set
+        def work(tasks: LibraryTasks, progress: Progress) -> ImportReport:
+            return tasks.import_clips(
+                root, paths, on_progress=progress, should_cancel=cancel.is_set
             )
 
         self._status.show_progress(f"Importing {len(paths)} item(s)…", 0, 0)
@@ -278,8 +228,8 @@ class LibraryActions(QObject):
         kind = EXPORTS_BY_KEY[key]
         path = Path(target).expanduser()
 
-        def work(repo: Repository, _progress: Progress) -> ExportOutcome:
-            return run_export(repo, key, path)
+        def work(tasks: LibraryTasks, _progress: Progress) -> ExportOutcome:
+            return tasks.export(key, path)
 
         self._status.show_progress(f"Exporting {kind.label.rstrip('…').lower()}…", 0, 0)
         return self._start(work, None, self._on_exported) is not None
@@ -292,7 +242,7 @@ class LibraryActions(QObject):
 
     def _start(
         self,
-        work: Callable[[Repository, Progress], object],
+        work: Callable[[LibraryTasks, Progress], object],
         on_progress: Callable[[int, int, str], None] | None,
         on_done: Callable[[Any], None],
     ) -> LibraryTask | None:

@@ -1,10 +1,11 @@
-"""One-shot library work (import, exports) on a QThreadPool, each task with its own Repository.
+"""One-shot library work (import, exports) on a QThreadPool, each task with its own connection.
 
 Thread: a :class:`LibraryTask` runs on a pool thread. sqlite connections belong to the thread
-that opened them, so the task opens its own ``Repository`` there (through the factory it is
-given), uses it, and closes it before it reports. Its :class:`TaskSignals` object is made on the
-GUI thread, so what it emits from the pool thread reaches GUI-thread slots as queued calls.
-Results are frozen dataclasses or plain values; nothing Qt-visual is built off the GUI thread.
+that opened them, so the task opens its own ``LibraryTasks`` there (through the factory it is
+given: ``services.library_tasks``), uses it, and closes it before it reports. Its
+:class:`TaskSignals` object is made on the GUI thread, so what it emits from the pool thread
+reaches GUI-thread slots as queued calls. Results are frozen dataclasses or plain values;
+nothing Qt-visual is built off the GUI thread.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Signal
 
 from sora_studio.core.errors import UserError
-from sora_studio.storage.repository import Repository
+from sora_studio.services.library_tasks import LibraryTasks
 
 log = logging.getLogger(__name__)
 
 # done, total, what is being worked on now
 Progress = Callable[[int, int, str], None]
-Work = Callable[[Repository, Progress], Any]
+Work = Callable[[LibraryTasks, Progress], Any]
 
 
 class TaskSignals(QObject):
@@ -34,23 +35,23 @@ class TaskSignals(QObject):
 
 
 class LibraryTask(QRunnable):
-    """Runs ``work(repository, progress)`` on a pool thread with a repository of its own."""
+    """Runs ``work(tasks, progress)`` on a pool thread with a connection of its own."""
 
-    def __init__(self, repository_factory: Callable[[], Repository], work: Work) -> None:
+    def __init__(self, open_tasks: Callable[[], LibraryTasks], work: Work) -> None:
         super().__init__()
         self.signals = TaskSignals()
-        self._factory = repository_factory
+        self._factory = open_tasks
         self._work = work
 
     def run(self) -> None:
         try:
-            repo = self._factory()
+            tasks = self._factory()
         except Exception as exc:  # the library cannot be opened: nothing else to do
             log.exception("could not open the library for a background task")
             self.signals.failed.emit(f"Could not open the library: {exc}")
             return
         try:
-            result = self._work(repo, self.signals.progress.emit)
+            result = self._work(tasks, self.signals.progress.emit)
         except UserError as exc:
             self.signals.failed.emit(str(exc))
             return
@@ -65,5 +66,5 @@ class LibraryTask(QRunnable):
             self.signals.failed.emit(f"Something went wrong: {exc}. The details are in the log.")
             return
         finally:
-            repo.close()
+            tasks.close()
         self.signals.finished.emit(result)

@@ -9,9 +9,9 @@ There is no sleeping loop anywhere. Before the first tick, ``start`` builds the 
 provider's SDK clients and only then emits ``ready``: the desk enables Submit on ``ready``, so
 the GIL-heavy first client build never competes with someone's work on the GUI thread.
 
-Calling slots from the GUI thread: connect a GUI-side signal to the slot (the connection is
-queued automatically across threads), or use ``QMetaObject.invokeMethod(worker, "cancel",
-Qt.QueuedConnection, Q_ARG(int, job_id))``. Calling the Python method directly would run it on
+Calling slots from the GUI thread: the desk goes through its one seam,
+:class:`~sora_studio.ui.workers.engine_link.EngineLink`, whose signals are connected to these
+slots (queued automatically across threads). Calling the Python method directly would run it on
 the GUI thread, which the engine's database connection refuses.
 
 Downloads run on the engine's own thread pool and never block a tick.
@@ -209,17 +209,22 @@ class PollWorker(QObject):
         if job is not None:
             self.jobs_submitted.emit([job])
 
-    @Slot(int, str)
-    def remix(self, job_id: int, prompt: str) -> None:
-        self._derived(lambda e: e.remix(job_id, prompt))
-
-    @Slot(int, str)
-    def edit(self, job_id: int, prompt: str) -> None:
-        self._derived(lambda e: e.edit(job_id, prompt))
+    # A note id below 0 means the request did not come from a note (Qt signals carry no None).
 
     @Slot(int, str, int)
-    def extend(self, job_id: int, prompt: str, seconds: int) -> None:
-        self._derived(lambda e: e.extend(job_id, prompt, seconds))
+    def remix(self, job_id: int, prompt: str, note_id: int = -1) -> None:
+        note = note_id if note_id >= 0 else None
+        self._derived(lambda e: e.remix(job_id, prompt, note_id=note))
+
+    @Slot(int, str, int)
+    def edit(self, job_id: int, prompt: str, note_id: int = -1) -> None:
+        note = note_id if note_id >= 0 else None
+        self._derived(lambda e: e.edit(job_id, prompt, note_id=note))
+
+    @Slot(int, str, int, int)
+    def extend(self, job_id: int, prompt: str, seconds: int, note_id: int = -1) -> None:
+        note = note_id if note_id >= 0 else None
+        self._derived(lambda e: e.extend(job_id, prompt, seconds, note_id=note))
 
     @Slot(int, str)
     def promote(self, job_id: int, size: str) -> None:

@@ -237,7 +237,7 @@ def library(tmp_path: Path) -> Library:
 def panel(qtbot, library: Library) -> Iterator[ReviewPanel]:  # type: ignore[no-untyped-def]
     reasons: list[str | None] = ["too dark"]
     widget = ReviewPanel(
-        lambda: Repository(open_db(library.db_path)),
+        library.db_path,
         library.library_root,
         reviewer="ana",
         with_audio=False,
@@ -250,6 +250,19 @@ def panel(qtbot, library: Library) -> Iterator[ReviewPanel]:  # type: ignore[no-
     qtbot.waitExposed(widget)
     yield widget
     widget.shutdown()
+
+
+@pytest.fixture
+def store(library: Library) -> Iterator[Repository]:
+    """A writing connection to the panel's library: what the engine or the CLI would change."""
+    repo = library.repo()
+    yield repo
+    repo.close()
+
+
+def settle(qtbot, panel: ReviewPanel) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the panel's writer has stored everything sent so far."""
+    qtbot.waitUntil(lambda: panel.writer.pending == 0, timeout=5000)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from sora_studio.ui.review.clip_delegate import image_rect
 from sora_studio.ui.review.clip_filter import ClipFilter
 from sora_studio.ui.review.clip_model import ClipRoles
 from sora_studio.ui.review.review_panel import ReviewPanel
+from tests.ui.review.conftest import settle
 
 
 def _move(panel: ReviewPanel, pos: QPoint) -> None:
@@ -75,7 +76,7 @@ def test_hover_over_a_portrait_clip_uses_its_own_layout(qtbot, panel, library) -
     assert layout is not None and (layout.tile_width, layout.tile_height) == (144, 256)
 
 
-def test_verdict_keys_record_append_only_reviews(qtbot, panel, library) -> None:  # type: ignore[no-untyped-def]
+def test_verdict_keys_record_append_only_reviews(qtbot, panel, library, store) -> None:  # type: ignore[no-untyped-def]
     first = library.job_ids[0]
     assert panel.select_clip(first)
     panel.grid.setFocus()
@@ -83,7 +84,9 @@ def test_verdict_keys_record_append_only_reviews(qtbot, panel, library) -> None:
     assert panel.model.job(first).review_status is ReviewStatus.APPROVED  # type: ignore[union-attr]
     qtbot.keyClick(panel.grid, Qt.Key.Key_C)
     qtbot.keyClick(panel.grid, Qt.Key.Key_R)
-    reviews = panel.repo.reviews_for(first)
+    assert panel.model.job(first).review_status is ReviewStatus.REJECTED  # type: ignore[union-attr]
+    settle(qtbot, panel)  # shown at once; stored by the writer thread
+    reviews = store.reviews_for(first)
     assert [r.status for r in reviews] == [
         ReviewStatus.APPROVED,
         ReviewStatus.CHANGES,
@@ -94,10 +97,12 @@ def test_verdict_keys_record_append_only_reviews(qtbot, panel, library) -> None:
     # Cancelling the reason prompt cancels the reject.
     panel.reject_reasons[0] = None
     qtbot.keyClick(panel.grid, Qt.Key.Key_3)
-    assert len(panel.repo.reviews_for(first)) == 3
+    settle(qtbot, panel)
+    assert len(store.reviews_for(first)) == 3
+    assert panel.model.job(first).review_status is ReviewStatus.REJECTED  # type: ignore[union-attr]
 
 
-def test_multi_select_verdict_and_undo_as_one_step(qtbot, panel, library) -> None:  # type: ignore[no-untyped-def]
+def test_multi_select_verdict_and_undo_as_one_step(qtbot, panel, library, store) -> None:  # type: ignore[no-untyped-def]
     a, b, rendering = library.job_ids[0], library.job_ids[7], library.job_ids[3]
     before_b = panel.model.job(b).review_status  # type: ignore[union-attr]
     selection = panel.grid.selectionModel()
@@ -109,20 +114,24 @@ def test_multi_select_verdict_and_undo_as_one_step(qtbot, panel, library) -> Non
     qtbot.keyClick(panel.grid, Qt.Key.Key_A)
     assert panel.model.job(a).review_status is ReviewStatus.APPROVED  # type: ignore[union-attr]
     assert panel.model.job(b).review_status is ReviewStatus.APPROVED  # type: ignore[union-attr]
-    assert panel.repo.reviews_for(rendering) == []  # unfinished clips are skipped, not judged
     assert "Skipped 1" in panel.message.text()
+    settle(qtbot, panel)
+    assert store.reviews_for(rendering) == []  # unfinished clips are skipped, not judged
+    assert store.get_job(b).review_status is ReviewStatus.APPROVED  # type: ignore[union-attr]
     qtbot.keyClick(panel.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert panel.model.job(a).review_status is ReviewStatus.UNREVIEWED  # type: ignore[union-attr]
     assert panel.model.job(b).review_status is before_b  # type: ignore[union-attr]
-    assert panel.repo.get_job(b).review_status is before_b  # type: ignore[union-attr]
+    settle(qtbot, panel)
+    assert store.get_job(b).review_status is before_b  # type: ignore[union-attr]
+    assert panel.model.job(b).review_status is before_b  # type: ignore[union-attr]
     # The log keeps both the decision and its reversal.
-    assert len(panel.repo.reviews_for(a)) == 2
+    assert len(store.reviews_for(a)) == 2
 
 
-def test_new_results_never_steal_the_selection(qtbot, panel, library) -> None:  # type: ignore[no-untyped-def]
+def test_new_results_never_steal_the_selection(qtbot, panel, library, store) -> None:  # type: ignore[no-untyped-def]
     chosen = library.job_ids[2]
     panel.select_clip(chosen)
-    repo = panel.repo
+    repo = store
     new = repo.create_job(
         provider="emulator",
         fingerprint="new",

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from sora_studio.core.models import JobStatus, LineageKind
 from sora_studio.ui.review.review_panel import ReviewPanel
+from tests.ui.review.conftest import settle
 
 
 def _open(qtbot, panel: ReviewPanel, job_id: int) -> None:  # type: ignore[no-untyped-def]
@@ -29,7 +30,7 @@ def test_selecting_a_clip_loads_player_notes_versions_and_actions(qtbot, panel, 
     assert not panel.actions_bar.buttons["edit"].isEnabled()
 
 
-def test_n_adds_a_note_at_the_playhead_and_markers_follow(qtbot, panel, library) -> None:  # type: ignore[no-untyped-def]
+def test_n_adds_a_note_at_the_playhead_and_markers_follow(qtbot, panel, library, store) -> None:  # type: ignore[no-untyped-def]
     job_id = library.job_ids[0]
     _open(qtbot, panel, job_id)
     panel.player.seek(1500)
@@ -39,10 +40,17 @@ def test_n_adds_a_note_at_the_playhead_and_markers_follow(qtbot, panel, library)
     assert panel.notes.entry.hasFocus() and panel.notes.pin == (1500, None)
     qtbot.keyClicks(panel.notes.entry, "tail flickers")
     qtbot.keyClick(panel.notes.entry, Qt.Key.Key_Return)
-    stored = panel.repo.notes_for(job_id)
+    # On show at once, with its marker (and selected once the key press is handled); stored
+    # by the writer thread a moment later.
+    assert [n.text for n in panel.notes.model.notes()] == ["tail flickers"]
+    assert [m.start_ms for m in panel.player.timeline.markers] == [1500]
+    qtbot.waitUntil(lambda: getattr(panel.notes.selected_note(), "text", "") == "tail flickers")
+    settle(qtbot, panel)
+    stored = store.notes_for(job_id)
     assert [(n.start_ms, n.end_ms, n.text, n.author) for n in stored] == [
         (1500, None, "tail flickers", "ana")
     ]
+    assert [n.id for n in panel.notes.model.notes()] == [stored[0].id]  # the stored note
     assert [m.start_ms for m in panel.player.timeline.markers] == [1500]
     # With an in/out range set, N pins the note to the range.
     panel.player.mark_in(500)
@@ -50,37 +58,48 @@ def test_n_adds_a_note_at_the_playhead_and_markers_follow(qtbot, panel, library)
     panel.begin_note()
     panel.notes.entry.setText("too grey here")
     assert panel.notes.commit_note()
-    assert (500, 2000) in [(n.start_ms, n.end_ms) for n in panel.repo.notes_for(job_id)]
-    # Resolve through the panel; the marker turns resolved.
+    settle(qtbot, panel)
+    assert (500, 2000) in [(n.start_ms, n.end_ms) for n in store.notes_for(job_id)]
+    # Resolve through the panel; the marker turns resolved at once, the note when stored.
     panel.notes.select_note(stored[0].id)
     panel.notes.resolve_button.click()
-    assert panel.repo.get_note(stored[0].id).resolved  # type: ignore[union-attr]
+    assert any(m.resolved for m in panel.player.timeline.markers)
+    settle(qtbot, panel)
+    assert store.get_note(stored[0].id).resolved  # type: ignore[union-attr]
     assert any(m.resolved for m in panel.player.timeline.markers)
 
 
-def test_a_note_beyond_the_clip_end_is_refused_with_a_message(qtbot, panel, library) -> None:  # type: ignore[no-untyped-def]
+def test_a_note_beyond_the_clip_end_is_refused_with_a_message(qtbot, panel, library, store) -> None:  # type: ignore[no-untyped-def]
     job_id = library.job_ids[0]
     _open(qtbot, panel, job_id)
     panel.notes.begin_note(60_000)
     panel.notes.entry.setText("way past the end")
-    panel.notes.commit_note()
-    assert panel.repo.notes_for(job_id) == []
+    with qtbot.waitSignal(panel.status_message, timeout=5000) as said:
+        panel.notes.commit_note()
+    assert "beyond the clip's end" in said.args[0]
     assert "beyond the clip's end" in panel.message.text()
+    assert store.notes_for(job_id) == []
+    assert panel.notes.model.notes() == []  # the note shown meanwhile is gone again
+    assert panel.player.timeline.markers == ()
 
 
-def test_note_turned_into_an_edit_is_linked_to_the_resulting_job(qtbot, panel, library) -> None:  # type: ignore[no-untyped-def]
+def test_a_note_turned_into_an_edit_shows_the_job_the_engine_linked(
+    qtbot, panel, library, store
+) -> None:  # type: ignore[no-untyped-def]
     job_id = library.job_ids[0]
     _open(qtbot, panel, job_id)
     panel.notes.begin_note(1000)
     panel.notes.entry.setText("make the snow whiter")
     panel.notes.commit_note()
-    note = panel.repo.notes_for(job_id)[0]
+    settle(qtbot, panel)
+    note = store.notes_for(job_id)[0]
     panel.notes.select_note(note.id)
     with qtbot.waitSignal(panel.note_action_requested) as blocker:
         panel.notes.turn_buttons["edit"].click()
     assert blocker.args == ["edit", job_id, "make the snow whiter", note.id]
-    # The engine would now create the edit; its first update links the note.
-    result = panel.repo.create_job(
+    # The engine now makes the edit and links the note to it in the same transaction (the
+    # panel keeps no list of notes waiting for a job); the new version's first update shows it.
+    result = store.create_job(
         provider="emulator",
         fingerprint="edit",
         prompt="make the snow whiter",
@@ -92,9 +111,10 @@ def test_note_turned_into_an_edit_is_linked_to_the_resulting_job(qtbot, panel, l
         parent_id=job_id,
         lineage_kind=LineageKind.EDIT,
     )
+    store.link_note_result(note.id, result.id)
     panel.on_job_updated(result)
-    assert panel.repo.get_note(note.id).result_job_id == result.id  # type: ignore[union-attr]
     assert f"#{result.id}" in panel.notes.model.index(0, 0).data()
+    assert not panel.notes.turn_buttons["edit"].isEnabled()  # turned into work once only
     assert result.id in panel.lineage.job_ids()
 
 
@@ -134,11 +154,11 @@ def test_compare_two_selected_clips(qtbot, panel, library) -> None:  # type: ign
     assert "longer ending" in panel.compare.prompt_diff.toPlainText()
 
 
-def test_job_update_for_the_clip_on_show_refreshes_it(qtbot, panel, library) -> None:  # type: ignore[no-untyped-def]
+def test_job_update_for_the_clip_on_show_refreshes_it(qtbot, panel, library, store) -> None:  # type: ignore[no-untyped-def]
     rendering = library.job_ids[3]
     panel.select_clip(rendering)
     assert panel.player.source is None
-    updated = panel.repo.update_job(rendering, progress=90)
+    updated = store.update_job(rendering, progress=90)
     panel.on_job_updated(updated)
     assert panel.model.job(rendering).progress == 90  # type: ignore[union-attr]
     assert panel.grid.current_job_id() == rendering
@@ -147,13 +167,11 @@ def test_job_update_for_the_clip_on_show_refreshes_it(qtbot, panel, library) -> 
 def test_a_large_library_streams_in_without_moving_the_selection(
     qtbot, library, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from sora_studio.storage.db import open_db
-    from sora_studio.storage.repository import Repository
     from sora_studio.ui.review import review_panel
 
     monkeypatch.setattr(review_panel, "FIRST_PAGE", 3)
     widget = ReviewPanel(
-        lambda: Repository(open_db(library.db_path)),
+        library.db_path,
         library.library_root,
         reviewer="ana",
         with_audio=False,
@@ -193,23 +211,23 @@ def test_transport_keys_follow_the_tab_on_show(qtbot, panel, library) -> None:  
     panel.transport_key(Qt.Key.Key_K)
 
 
-def test_progress_updates_of_a_rendering_clip_read_no_assets(qtbot, panel, library) -> None:  # type: ignore[no-untyped-def]
+def test_progress_updates_of_a_rendering_clip_read_no_assets(qtbot, panel, library, store) -> None:  # type: ignore[no-untyped-def]
     # A busy queue sends many progress updates; each repaint must not query the database.
     rendering = library.job_ids[3]
     asked: list[int] = []
-    real = panel.repo.assets_for
+    real = panel.view.assets_for
 
     def counting(job_id: int):  # type: ignore[no-untyped-def]
         asked.append(job_id)
         return real(job_id)
 
-    panel.repo.assets_for = counting
+    panel.view.assets_for = counting  # type: ignore[method-assign]
     for progress in (20, 40, 60):
-        panel.on_job_updated(panel.repo.update_job(rendering, progress=progress))
+        panel.on_job_updated(store.update_job(rendering, progress=progress))
         row = panel.model.clip_row(rendering)
         assert row.job.progress == progress and row.video_path is None
     assert asked == []
-    ready = panel.repo.update_job(rendering, status=JobStatus.READY, progress=100)
+    ready = store.update_job(rendering, status=JobStatus.READY, progress=100)
     panel.on_job_updated(ready)
     panel.model.clip_row(rendering)
     assert asked == [rendering]  # a ready clip reads where its files were recorded
