@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import (
@@ -27,6 +27,17 @@ from sora_studio.storage.rows import asset_from_row, job_from_row, job_value_to_
 UPDATABLE_JOB_FIELDS = frozenset(
     f.name for f in fields(Job) if f.name not in ("id", "review_status", "created_at")
 ) | {"last_progress_at"}
+
+
+class JobFilters(TypedDict, total=False):
+    """Which jobs a listing wants, and in what order (a key from :data:`JOB_ORDERS`)."""
+
+    statuses: Iterable[JobStatus | str] | None
+    provider: str | None
+    review_statuses: Iterable[ReviewStatus | str] | None
+    limit: int | None
+    order: str
+
 
 # ORDER BY clauses callers may ask for; anything else is refused rather than pasted into SQL.
 JOB_ORDERS = {
@@ -210,68 +221,32 @@ class JobsRepo(RepoBase):
             params.append(provider)
         return where, params
 
-    def _select_jobs(
-        self,
-        what: str,
-        *,
-        statuses: Iterable[JobStatus | str] | None,
-        provider: str | None,
-        review_statuses: Iterable[ReviewStatus | str] | None,
-        limit: int | None,
-        order: str,
-    ) -> list[dict[str, Any]]:
+    def _select_jobs(self, what: str, filters: JobFilters) -> list[dict[str, Any]]:
+        order = filters.get("order", "created_at DESC")
         if order not in JOB_ORDERS:
             raise ValueError(f"order must be one of {', '.join(JOB_ORDERS)}; got {order!r}")
         where, params = self._where(
-            statuses=statuses, provider=provider, review_statuses=review_statuses
+            statuses=filters.get("statuses"),
+            provider=filters.get("provider"),
+            review_statuses=filters.get("review_statuses"),
         )
         sql = f"SELECT {what} FROM jobs"
         if where:
             sql += f" WHERE {' AND '.join(where)}"
         sql += f" ORDER BY {JOB_ORDERS[order]}"
+        limit = filters.get("limit")
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))
         return self._all(sql, params)
 
-    def list_jobs(
-        self,
-        *,
-        statuses: Iterable[JobStatus | str] | None = None,
-        provider: str | None = None,
-        review_statuses: Iterable[ReviewStatus | str] | None = None,
-        limit: int | None = None,
-        order: str = "created_at DESC",
-    ) -> list[Job]:
-        rows = self._select_jobs(
-            "*",
-            statuses=statuses,
-            provider=provider,
-            review_statuses=review_statuses,
-            limit=limit,
-            order=order,
-        )
-        return [job_from_row(r) for r in rows]
+    def list_jobs(self, **filters: Unpack[JobFilters]) -> list[Job]:
+        """Jobs matching ``filters`` (every job by default), newest first unless ordered."""
+        return [job_from_row(r) for r in self._select_jobs("*", filters)]
 
-    def job_ids(
-        self,
-        *,
-        statuses: Iterable[JobStatus | str] | None = None,
-        provider: str | None = None,
-        review_statuses: Iterable[ReviewStatus | str] | None = None,
-        limit: int | None = None,
-        order: str = "created_at DESC",
-    ) -> list[int]:
+    def job_ids(self, **filters: Unpack[JobFilters]) -> list[int]:
         """Just the ids, for a grid model that fetches rows lazily."""
-        rows = self._select_jobs(
-            "id",
-            statuses=statuses,
-            provider=provider,
-            review_statuses=review_statuses,
-            limit=limit,
-            order=order,
-        )
-        return [int(r["id"]) for r in rows]
+        return [int(r["id"]) for r in self._select_jobs("id", filters)]
 
     def jobs_in_status(self, *statuses: JobStatus | str) -> list[Job]:
         """Jobs in any of ``statuses``, in submission order (queue position, then id)."""

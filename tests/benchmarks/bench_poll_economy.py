@@ -29,6 +29,7 @@ import tempfile
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +77,24 @@ def _downloads(stats: dict[str, Any]) -> int:
     return int(stats["requests"].get("GET /v1/videos/{video_id}/content", 0))
 
 
-def run_engine(n: int, folder: Path) -> dict[str, Any]:
+@dataclass
+class EngineRun:
+    """What one engine run saw: time, ticks, jobs ready, when each was ready, the emulator."""
+
+    elapsed: float
+    ticks: int
+    ready: int
+    stats: dict[str, Any]
+    on_disk: dict[int, float]  # job id -> wall-clock time its files were committed
+    finished: dict[int, float]  # job id -> wall-clock time the emulator finished rendering it
+
+
+def _drive(n: int, folder: Path, provider: str, profile: Any = None) -> EngineRun:
+    """Submit ``n`` 4 s renders to ``provider`` and step the engine until all are ready."""
     server = _emulator(folder / "emulator", n)
     repo = Repository(open_db(folder / "studio.sqlite3"))
+    if profile is not None:
+        repo.upsert_provider_dict(profile(server.base_url).to_dict())
     registry = ProviderRegistry(
         repo,
         env={},
@@ -87,67 +103,18 @@ def run_engine(n: int, folder: Path) -> dict[str, Any]:
     )
     engine = JobEngine(repo, registry, folder / "library", max_submits_per_tick=n)
     started = time.monotonic()
-    try:
-        for i in range(n):
-            engine.submit(
-                RenderOrder(
-                    prompt=PROMPT.format(i),
-                    model="sora-2",
-                    size="1280x720",
-                    seconds=CLIP_SECONDS,
-                    provider="emulator",
-                )
-            )
-        ticks = 0
-        while time.monotonic() - started < TIMEOUT_S:
-            report = engine.poll_once()
-            ticks += 1
-            if repo.count_jobs(JobStatus.READY) == n:
-                break
-            time.sleep(report.next_delay_s)
-        elapsed = time.monotonic() - started
-        ready = repo.count_jobs(JobStatus.READY)
-        stats = _stats(server)
-    finally:
-        engine.shutdown(10.0)
-        repo.close()
-        server.stop()
-    return _figures("engine", n, ready, stats, elapsed, ticks=ticks)
-
-
-def run_engine_without_list(n: int, folder: Path) -> dict[str, Any]:
-    """The engine against a provider that cannot list: requests per job and finish-to-disk."""
-    from sora_studio.api.provider import ProviderProfile
-
-    server = _emulator(folder / "emulator", n)
-    repo = Repository(open_db(folder / "studio.sqlite3"))
-    profile = ProviderProfile(
-        name="no-list",
-        kind="gateway",
-        base_url=server.base_url,
-        key_source="none",
-        preset="litellm",
-        concurrency_limit=n,
-        # The emulator renders exact sizes; keep the official checks on the video.
-        capability_overrides={"exact_size": True},
-    )
-    repo.upsert_provider_dict(profile.to_dict())
-    registry = ProviderRegistry(repo, env={}, emulator_base_url=server.base_url)
-    engine = JobEngine(repo, registry, folder / "library", max_submits_per_tick=n)
-    started = time.monotonic()
     on_disk: dict[int, float] = {}
+    ticks = 0
     try:
         for i in range(n):
-            engine.submit(
-                RenderOrder(
-                    prompt=PROMPT.format(i),
-                    model="sora-2",
-                    size="1280x720",
-                    seconds=CLIP_SECONDS,
-                    provider="no-list",
-                )
+            order = RenderOrder(
+                prompt=PROMPT.format(i),
+                model="sora-2",
+                size="1280x720",
+                seconds=CLIP_SECONDS,
+                provider=provider,
             )
-        ticks = 0
+            engine.submit(order)
         while time.monotonic() - started < TIMEOUT_S:
             report = engine.poll_once()
             ticks += 1
@@ -159,19 +126,53 @@ def run_engine_without_list(n: int, folder: Path) -> dict[str, Any]:
                 break
             time.sleep(report.next_delay_s)
         elapsed = time.monotonic() - started
-        ready = repo.count_jobs(JobStatus.READY)
-        stats = _stats(server)
-        lags = []
+        finished = {}
         for job in repo.jobs_in_status(JobStatus.READY):
             video = server.emulator.state.videos.get(job.remote_id or "")
-            if video is not None and job.id in on_disk and video.finished is not None:
-                lags.append(on_disk[job.id] - video.finished)
+            if video is not None and video.finished is not None:
+                finished[job.id] = video.finished
+        return EngineRun(
+            elapsed=elapsed,
+            ticks=ticks,
+            ready=repo.count_jobs(JobStatus.READY),
+            stats=_stats(server),
+            on_disk=on_disk,
+            finished=finished,
+        )
     finally:
         engine.shutdown(10.0)
         repo.close()
         server.stop()
-    figures = _figures("nolist", n, ready, stats, elapsed, ticks=ticks)
-    lags.sort()
+
+
+def run_engine(n: int, folder: Path) -> dict[str, Any]:
+    run = _drive(n, folder, "emulator")
+    return _figures("engine", n, run.ready, run.stats, run.elapsed, ticks=run.ticks)
+
+
+def run_engine_without_list(n: int, folder: Path) -> dict[str, Any]:
+    """The engine against a provider that cannot list: requests per job and finish-to-disk."""
+    from sora_studio.api.provider import ProviderProfile
+
+    def profile(base_url: str) -> ProviderProfile:
+        return ProviderProfile(
+            name="no-list",
+            kind="gateway",
+            base_url=base_url,
+            key_source="none",
+            preset="litellm",
+            concurrency_limit=n,
+            # The emulator renders exact sizes; keep the official checks on the video.
+            capability_overrides={"exact_size": True},
+        )
+
+    run = _drive(n, folder, "no-list", profile)
+    figures = _figures("nolist", n, run.ready, run.stats, run.elapsed, ticks=run.ticks)
+    lags = sorted(
+        run.on_disk[job_id] - finished
+        for job_id, finished in run.finished.items()
+        if job_id in run.on_disk
+    )
     p95 = lags[min(len(lags) - 1, int(0.95 * len(lags)))] if lags else float("nan")
     figures["finish_to_disk_p95_s"] = p95
     figures["finish_to_disk_max_s"] = lags[-1] if lags else float("nan")

@@ -14,9 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.backend
-import keyring.errors
 import pytest
 
 from sora_studio.api.provider import ProviderProfile
@@ -25,6 +22,9 @@ from sora_studio.emulator.faults import EmulatorSettings
 from sora_studio.emulator.server import EmulatorServer
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+
+# Offered to the tests in this folder: a key store that lives in memory.
+from tests.memory_keyring import memory_keyring as memory_keyring
 
 PROMPT = "a lighthouse beam sweeping over a night sea"
 
@@ -108,35 +108,3 @@ def slow_emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
         yield server
     finally:
         server.stop()
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend keeping passwords in a dict (the OS key store stays untouched)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.passwords:
-            raise keyring.errors.PasswordDeleteError("no such password")
-        del self.passwords[(service, username)]
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)

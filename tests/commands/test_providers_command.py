@@ -15,7 +15,8 @@ from sora_studio.api.probe import ProbeReport
 from sora_studio.api.provider import ProviderProfile
 from sora_studio.commands.providers import applied_profile
 from sora_studio.emulator.server import EmulatorServer
-from tests.commands.conftest import MemoryKeyring, open_library, run_cli, run_json
+from tests.commands.conftest import open_library, run_cli, run_json
+from tests.memory_keyring import MemoryKeyring
 
 KEY = "sk-test-0123456789abcdef"
 
