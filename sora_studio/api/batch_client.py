@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final, TypeVar
 
 import openai
@@ -25,6 +24,7 @@ from sora_studio.api.remote import (
 )
 from sora_studio.api.request_bodies import image_data_url
 from sora_studio.api.sdk import open_sdk_client, run_sdk_call
+from sora_studio.core.closing import Closing
 from sora_studio.core.errors import ProviderError, UserError
 from sora_studio.core.models import ErrorClass, Operation, RenderRequest
 
@@ -130,7 +130,7 @@ def parse_batch_output(data: bytes) -> list[BatchResult]:
     return results
 
 
-class BatchClient:
+class BatchClient(Closing):
     """Files + Batches calls for one provider. Use as a context manager or ``close()``."""
 
     def __init__(
@@ -150,17 +150,6 @@ class BatchClient:
     def close(self) -> None:
         if self._owns_sdk:
             self._sdk.close()
-
-    def __enter__(self) -> BatchClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _call(self, fn: Callable[[], T]) -> T:
         return run_sdk_call(fn, base_url=self.base_url)

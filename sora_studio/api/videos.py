@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -68,6 +67,7 @@ from sora_studio.api.sdk import (
     sdk_timeout,
 )
 from sora_studio.core.capabilities import BodyFormat, ProviderCapabilities
+from sora_studio.core.closing import Closing
 from sora_studio.core.errors import ProviderError
 from sora_studio.core.models import AssetVariant, ErrorClass, Operation, RenderRequest
 
@@ -92,7 +92,7 @@ def fill_litellm_modes(
     return tuple(replace(m, mode=modes.get(m.id, m.mode)) for m in models)
 
 
-class VideosClient:
+class VideosClient(Closing):
     """Calls to one provider's ``/v1/videos`` endpoints. Use as a context manager or ``close()``."""
 
     def __init__(
@@ -117,17 +117,6 @@ class VideosClient:
         self._sdk.close()
         if self._http is not None:
             self._http.close()
-
-    def __enter__(self) -> VideosClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def sdk(self) -> openai.OpenAI:
