@@ -1,6 +1,11 @@
 """The clip player: QtMultimedia playback with sound, shuttle keys, frame steps and an in/out loop.
 
-GUI thread only (QMediaPlayer decodes on its own threads and reports back through signals).
+GUI thread only. QMediaPlayer decodes and renders on threads of its own; its signals reach this
+panel through queued connections, so Python runs only on the GUI thread, from the event loop, and
+never inside the player call that emitted them (``stop()`` and ``setSource()`` emit status
+changes synchronously). The player, its audio output and its video sink come from
+:mod:`.media`, which keeps QtMultimedia's threads from ever needing the GIL (the deadlock of
+issue 12).
 Keys while it has focus (the review panel forwards the same keys as shortcuts):
 ``Space`` play/pause; ``J``/``K``/``L`` shuttle back / stop / forward, pressing ``J`` or ``L`` again
 doubles the speed; ``,``/``.`` one frame back/forward; ``I``/``O`` set the loop's in/out point
@@ -23,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from sora_studio.core.timecode import format_timecode
+from sora_studio.ui.player.media import connect_queued, make_media_player
 from sora_studio.ui.player.timeline import Marker, TimelineWidget
 from sora_studio.ui.player.video_canvas import VideoCanvas
 
@@ -44,13 +50,10 @@ class PlayerPanel(QWidget):
     def __init__(self, parent: QWidget | None = None, *, with_audio: bool = True) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.player = QMediaPlayer(self)
-        self.audio: QAudioOutput | None = None
-        if with_audio:
-            self.audio = QAudioOutput(self)
-            self.player.setAudioOutput(self.audio)
         self.video = VideoCanvas(self)
-        self.player.setVideoSink(self.video.sink)
+        self.player: QMediaPlayer
+        self.audio: QAudioOutput | None
+        self.player, self.audio = make_media_player(self, self.video.sink, with_audio=with_audio)
         self.timeline = TimelineWidget(self)
         self._fps = DEFAULT_FPS
         self._fps_from_file = True
@@ -63,11 +66,11 @@ class PlayerPanel(QWidget):
         self._reverse_timer.timeout.connect(self._reverse_tick)
         self._source: str | None = None
         self._build_controls()
-        self.player.positionChanged.connect(self._on_position)
-        self.player.durationChanged.connect(self._on_duration)
-        self.player.mediaStatusChanged.connect(self._on_media_status)
-        self.player.playbackStateChanged.connect(self._on_state)
-        self.player.errorOccurred.connect(self._on_error)
+        connect_queued(self.player.positionChanged, self._on_position)
+        connect_queued(self.player.durationChanged, self._on_duration)
+        connect_queued(self.player.mediaStatusChanged, self._on_media_status)
+        connect_queued(self.player.playbackStateChanged, self._on_state)
+        connect_queued(self.player.errorOccurred, self._on_error)
         self.timeline.seek_requested.connect(self.seek)
 
     def _build_controls(self) -> None:
@@ -125,9 +128,13 @@ class PlayerPanel(QWidget):
     # -- media -----------------------------------------------------------------------------
 
     def load(self, path: str | None, *, fps: float | None = None) -> None:
-        """Open ``path`` (None clears the player); ``fps`` overrides the file's frame rate."""
+        """Open ``path`` (None clears the player); ``fps`` overrides the file's frame rate.
+
+        No ``stop()`` first: ``setSource`` stops the old clip itself, and a stop of a loaded clip
+        reports it loaded again, which used to start its decoders once more (the poster pause)
+        only for ``setSource`` to tear them down at once.
+        """
         self.stop_shuttle()
-        self.player.stop()
         self._in_ms = self._out_ms = None
         self.loop_button.setChecked(False)
         self.timeline.set_in_out(None, None)
@@ -351,6 +358,8 @@ class PlayerPanel(QWidget):
         self.duration_changed.emit(ms)
 
     def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status != self.player.mediaStatus():
+            return  # queued: the player has moved on (another clip, say) since it said this
         if status == QMediaPlayer.MediaStatus.LoadedMedia:
             if self._fps_from_file:
                 rate = self.player.metaData().value(QMediaMetaData.Key.VideoFrameRate)

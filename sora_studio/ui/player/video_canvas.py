@@ -1,6 +1,9 @@
 """A plain QWidget that shows a QMediaPlayer's frames, painted with QPainter.
 
-GUI thread only. ``QVideoWidget`` draws through the platform's native/RHI path, which shows
+GUI thread only: the player's video renderer thread hands frames to ``sink``, and they reach
+``_on_frame`` through a queued connection (``ui.player.media``), never on that thread.
+
+``QVideoWidget`` draws through the platform's native/RHI path, which shows
 nothing when the widget is grabbed (screenshots, tests) or when no GPU backend exists; painting
 frames from a ``QVideoSink`` works everywhere, letterboxes correctly, and lets tests see the
 frame that is on screen (``frames_shown``, ``current_image``).
@@ -10,8 +13,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
-from PySide6.QtMultimedia import QVideoFrame, QVideoSink
+from PySide6.QtMultimedia import QVideoFrame
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from sora_studio.ui.player.media import connect_queued, make_video_sink
 
 
 class VideoCanvas(QWidget):
@@ -19,8 +24,8 @@ class VideoCanvas(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.sink = QVideoSink(self)
-        self.sink.videoFrameChanged.connect(self._on_frame)
+        self.sink = make_video_sink(self)
+        connect_queued(self.sink.videoFrameChanged, self._on_frame)
         self._image = QImage()
         self.frames_shown = 0
         self.placeholder = "No clip selected"
