@@ -58,10 +58,10 @@ from sora_studio.ui.dialogs.operation_flow import OperationFlow
 from sora_studio.ui.layout_state import LayoutState
 from sora_studio.ui.main_window import MainWindow
 from sora_studio.ui.prompt_panel import BuilderEnvironment, PromptPanel
-from sora_studio.ui.queue.model import QueueModel
-from sora_studio.ui.queue.thumbnails import ThumbnailCache
+from sora_studio.ui.queue.model import THUMBNAIL_BUDGET_BYTES, QueueModel
 from sora_studio.ui.queue_panel import QueuePanel
 from sora_studio.ui.theme import ThemeController
+from sora_studio.ui.thumbnail_cache import ThumbnailCache
 from sora_studio.ui.workers.brief_store import WrittenBriefStore
 from sora_studio.ui.workers.desk_writer import DeskWriter
 from sora_studio.ui.workers.engine_link import EngineLink
@@ -135,8 +135,8 @@ class Desk(QObject):
         profile = profile_named(self.reader, options.env, self.provider_name)
         # Parented to the desk so Qt, not Python's garbage collector (which may run on any
         # thread), decides when they die: see shutdown().
-        self.thumbnails = ThumbnailCache(self.library_root, parent=self)
-        self.queue_model = QueueModel(self.thumbnails, parent=self)
+        self.thumbnails = ThumbnailCache(self, pixmap_budget_bytes=THUMBNAIL_BUDGET_BYTES)
+        self.queue_model = QueueModel(self.thumbnails, library_root=self.library_root, parent=self)
         self.queue_model.set_jobs(
             self.reader.list_jobs(limit=QUEUE_ROWS_LOADED, order="created_at DESC")
         )

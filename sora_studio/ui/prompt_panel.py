@@ -35,8 +35,8 @@ from sora_studio.core.model_spec import Support
 from sora_studio.core.models import Brief, CharacterRef, Size
 from sora_studio.services.orders import Preflight, RenderOrder
 from sora_studio.services.preflight import compute_preflight
+from sora_studio.ui.background_op import BackgroundOps
 from sora_studio.ui.prompt.advanced import AdvancedGroup
-from sora_studio.ui.prompt.background import BackgroundCalls
 from sora_studio.ui.prompt.brief_section import BriefSection
 from sora_studio.ui.prompt.characters import CharacterPicker
 from sora_studio.ui.prompt.cost_text import order_cost_line
@@ -78,12 +78,12 @@ class PromptPanel(QWidget):
         parent: QWidget | None = None,
         *,
         moderator: Moderator | None = None,
-        background: BackgroundCalls | None = None,
+        background: BackgroundOps | None = None,
     ) -> None:
         super().__init__(parent)
         self.environment = environment
         self.store = store
-        self.background = background or BackgroundCalls(self)
+        self.background = background or BackgroundOps(self)
         self._budget_cap: Decimal | None = None
         self._committed = Decimal(0)
         self._engine_ready = True
@@ -427,8 +427,7 @@ class PromptPanel(QWidget):
     def shutdown(self) -> None:
         self._debounce.stop()
         self.moderation.stop()
-        self.background.cancel("reference")
-        self.background.wait(5000)
+        self.background.shutdown(5000)  # drops a reference read or moderation check on its way
 
 
 def _parse_size(text: str) -> Size | None:

@@ -39,8 +39,7 @@ from sora_studio.ui.icons import make_icon
 from sora_studio.ui.queue.actions import DeleteChoice, QueueAction, allowed_actions, ask_delete
 from sora_studio.ui.queue.delegate import StatusBarDelegate
 from sora_studio.ui.queue.filter_proxy import FILTERS, QueueFilterProxy
-from sora_studio.ui.queue.model import JOB_ROLE, Column, QueueModel
-from sora_studio.ui.queue.thumbnails import THUMB_SIZE
+from sora_studio.ui.queue.model import JOB_ROLE, THUMB_SIZE, Column, QueueModel
 
 _ACTION_SPECS: tuple[tuple[QueueAction, str, str, str | None, str], ...] = (
     (QueueAction.CANCEL, "Cancel", "cancel", None, "Stop this render (waiting ones are dropped)"),

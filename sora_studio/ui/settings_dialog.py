@@ -50,8 +50,7 @@ from sora_studio.services.setting_keys import (
     library_root,
     theme_mode,
 )
-from sora_studio.ui.prompt.background import BackgroundCalls
-from sora_studio.ui.settings.probe_panel import CHANNEL as CONNECTION_CHANNEL
+from sora_studio.ui.background_op import BackgroundOps
 from sora_studio.ui.settings.probe_panel import ConnectionTest
 from sora_studio.ui.settings.provider_page import ProviderPage
 
@@ -101,7 +100,7 @@ class SettingsDialog(QDialog):
         self.store = store
         self._save = save
         self.saved: SaveSettings | None = None  # what the last successful Save handed over
-        self.background = BackgroundCalls(self)
+        self.background = BackgroundOps(self)
         saved = {record.name for record in store.list_providers()}
         self.providers = ProviderPage(
             all_profiles(store, env, emulator_base_url),
@@ -197,6 +196,5 @@ class SettingsDialog(QDialog):
         return "no cap" if cap is None else format_cents(cap)
 
     def done(self, result: int) -> None:
-        self.background.cancel(CONNECTION_CHANNEL)
-        self.background.wait(5000)
+        self.background.shutdown(5000)  # a connection test still running is dropped
         super().done(result)

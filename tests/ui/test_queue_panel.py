@@ -6,7 +6,7 @@ import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan, Qt, QUrl
+from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan, QSize, Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -16,14 +16,16 @@ from sora_studio.ui.notifications import Notifier, notification_text
 from sora_studio.ui.queue.actions import DeleteChoice, QueueAction, allowed_actions
 from sora_studio.ui.queue.filter_proxy import QueueFilterProxy
 from sora_studio.ui.queue.model import JOB_ID_ROLE, RUNNING, Column, QueueModel
-from sora_studio.ui.queue.thumbnails import ThumbnailCache
 from sora_studio.ui.queue.updates import JobUpdateBuffer
 from sora_studio.ui.queue_panel import COLUMN_WIDTHS, QueuePanel
+from sora_studio.ui.thumbnail_cache import ThumbnailCache
 
 
 def _model(tmp_path: Path, rows: list[Job]) -> QueueModel:
-    cache = ThumbnailCache(tmp_path / "library")
-    model = QueueModel(cache, clock=lambda: 1_767_268_900.0, tick_ms=0)
+    cache = ThumbnailCache()
+    model = QueueModel(
+        cache, library_root=tmp_path / "library", clock=lambda: 1_767_268_900.0, tick_ms=0
+    )
     model.set_jobs(rows)
     return model
 
@@ -202,15 +204,16 @@ def test_ready_rows_show_their_thumbnail(jobs, qtbot, tmp_path: Path) -> None:
     image = QImage(320, 180, QImage.Format.Format_RGB32)
     image.fill(QColor("#3366cc"))
     assert image.save(str(thumb), "WEBP")
-    cache = ThumbnailCache(library)
-    model = QueueModel(cache, tick_ms=0)
+    cache = ThumbnailCache()
+    model = QueueModel(cache, library_root=library, tick_ms=0)
     model.set_jobs([ready])
     index = model.index(0, Column.PREVIEW)
     assert index.data(Qt.ItemDataRole.DecorationRole) is None  # decoding off the GUI thread
-    with qtbot.waitSignal(cache.loaded, timeout=5000):
-        pass
+    with qtbot.waitSignal(model.dataChanged, timeout=5000) as changed:
+        pass  # the one preview cell repaints when its thumbnail lands
+    assert (changed.args[0].row(), changed.args[0].column()) == (0, Column.PREVIEW)
     pixmap = index.data(Qt.ItemDataRole.DecorationRole)
-    assert isinstance(pixmap, QPixmap) and pixmap.width() == 64
+    assert isinstance(pixmap, QPixmap) and pixmap.size() == QSize(64, 36)
     assert cache.shutdown()
 
 

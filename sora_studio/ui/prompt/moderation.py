@@ -9,11 +9,10 @@ of blocking (``preflight.moderation_matches_warnings``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from sora_studio.ui.prompt.background import BackgroundCalls
+from sora_studio.ui.background_op import BackgroundOps
 from sora_studio.ui.prompt.environment import Moderator
 from sora_studio.ui.prompt.preflight import moderation_matches_warnings
 
@@ -28,7 +27,7 @@ class ModerationCheck(QObject):
 
     def __init__(
         self,
-        background: BackgroundCalls,
+        background: BackgroundOps,
         prompt: Callable[[], str],
         moderator: Moderator | None = None,
         parent: QObject | None = None,
@@ -87,11 +86,18 @@ class ModerationCheck(QObject):
         if self._verdict is not None and self._verdict[0] == prompt:
             return
 
-        def done(result: Any, error: BaseException | None) -> None:
-            if error is not None or result is None:
-                return  # moderation is advisory: an outage must not block rendering
+        def done(result: tuple[bool, list[str]] | None) -> None:
+            if result is None:
+                return  # the provider has no opinion
             flagged, categories = result
             self._verdict = (prompt, bool(flagged), list(categories))
             self.changed.emit()
 
-        self.background.call(CHANNEL, lambda: moderator(prompt), done)
+        self.background.submit(
+            lambda _context: moderator(prompt),
+            done,
+            # Moderation is advisory: an outage must not block rendering, nor be logged as a bug.
+            on_error=lambda _error: None,
+            key=CHANNEL,
+            owner=self,
+        )

@@ -1,7 +1,7 @@
 """The reference image control: drop or browse a file, see what it is, fit it to the video size.
 
 GUI thread widget; reading the file (format, size, preview) and "fit to size" run through
-:class:`~sora_studio.ui.prompt.background.BackgroundCalls`, so a large or slow file never stalls the
+:class:`~sora_studio.ui.background_op.BackgroundOps`, so a large or slow file never stalls the
 desk. Fitting writes a new PNG under the library's references folder and switches to it; the
 user's original is never modified.
 """
@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from sora_studio.core.models import ImageInfo, Size
+from sora_studio.ui.background_op import BackgroundOps
 from sora_studio.ui.icons import make_icon
-from sora_studio.ui.prompt.background import BackgroundCalls
 
+CHANNEL = "reference"  # a newer read or fit makes the one on its way stale
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp);;All files (*)"
 PREVIEW = QSize(96, 54)
 
@@ -77,7 +78,7 @@ class ReferencePicker(QFrame):
     fit_failed = Signal(str)
 
     def __init__(
-        self, references_dir: Path, background: BackgroundCalls, parent: QWidget | None = None
+        self, references_dir: Path, background: BackgroundOps, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setProperty("role", "dropzone")
@@ -164,7 +165,7 @@ class ReferencePicker(QFrame):
             self.set_path(Path(chosen))
 
     def clear(self) -> None:
-        self._background.cancel("reference")
+        self._background.cancel(CHANNEL)
         self._path = None
         self._info = None
         self._reading_error = None
@@ -182,18 +183,26 @@ class ReferencePicker(QFrame):
         self._sync()
         self.changed.emit()
         target = self._path
-        self._background.call("reference", lambda: read_reference(target), self._on_read)
+        self._background.submit(
+            lambda _context: read_reference(target),
+            self._on_read,
+            on_error=self._on_read_failed,
+            key=CHANNEL,
+        )
 
-    def _on_read(self, result: Any, error: BaseException | None) -> None:
+    def _on_read(self, result: tuple[ImageInfo, QImage]) -> None:
         self._busy = False
-        if error is not None:
-            self._reading_error = f"Cannot use this file: {error}"
-            self._info = None
-        else:
-            info, image = result
-            self._info = info
-            if not image.isNull():
-                self.preview.setPixmap(QPixmap.fromImage(image))
+        info, image = result
+        self._info = info
+        if not image.isNull():
+            self.preview.setPixmap(QPixmap.fromImage(image))  # GUI thread: QPixmap only here
+        self._sync()
+        self.changed.emit()
+
+    def _on_read_failed(self, error: BaseException) -> None:
+        self._busy = False
+        self._reading_error = f"Cannot use this file: {error}"
+        self._info = None
         self._sync()
         self.changed.emit()
 
@@ -205,17 +214,21 @@ class ReferencePicker(QFrame):
         self._busy = True
         self._sync()
         # The job captures plain values only: a widget must never be released on a pool thread.
-        self._background.call(
-            "reference", lambda: fit_reference(source, out_dir, target, mode), self._on_fitted
+        self._background.submit(
+            lambda _context: fit_reference(source, out_dir, target, mode),
+            self._on_fitted,
+            on_error=self._on_fit_failed,
+            key=CHANNEL,
         )
 
-    def _on_fitted(self, result: Any, error: BaseException | None) -> None:
+    def _on_fitted(self, result: Path) -> None:
         self._busy = False
-        if error is not None:
-            self.fit_failed.emit(f"Could not fit the image: {error}")
-            self._sync()
-            return
         self.set_path(Path(result))
+
+    def _on_fit_failed(self, error: BaseException) -> None:
+        self._busy = False
+        self.fit_failed.emit(f"Could not fit the image: {error}")
+        self._sync()
 
     # --- drag and drop ------------------------------------------------------------------------
 

@@ -18,18 +18,18 @@ from pathlib import Path
 from sora_studio.core.models import JobStatus
 from sora_studio.ui.preview import PreviewWindow, run_preview
 from sora_studio.ui.queue.actions import DeleteChoice
-from sora_studio.ui.queue.model import QueueModel
+from sora_studio.ui.queue.model import THUMBNAIL_BUDGET_BYTES, QueueModel
 from sora_studio.ui.queue.samples import fill_library, sample_jobs
-from sora_studio.ui.queue.thumbnails import ThumbnailCache
 from sora_studio.ui.queue_panel import QueuePanel
+from sora_studio.ui.thumbnail_cache import ThumbnailCache
 
 
 def build(library: Path) -> PreviewWindow:
     """The queue panel over sample jobs in ``library``, its requests applied to them."""
     jobs = sample_jobs(time.time())
     fill_library(library, jobs)
-    thumbnails = ThumbnailCache(library)
-    model = QueueModel(thumbnails)
+    thumbnails = ThumbnailCache(pixmap_budget_bytes=THUMBNAIL_BUDGET_BYTES)
+    model = QueueModel(thumbnails, library_root=library)
     model.set_jobs(jobs)
     panel = QueuePanel(model, library, confirm_delete=lambda *_: DeleteChoice(remote=False))
     window = PreviewWindow(panel, shutdown=thumbnails.shutdown)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeAlias, cast
 
 from PySide6.QtCore import (
@@ -22,13 +23,15 @@ from PySide6.QtCore import (
     QModelRoleData,
     QModelRoleDataSpan,
     QPersistentModelIndex,
+    QSize,
     Qt,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
 
-from sora_studio.core.models import Job, JobStatus
+from sora_studio.core.models import AssetVariant, Job, JobStatus
+from sora_studio.services.library import asset_path
 from sora_studio.ui.queue.cells import (
     HEADERS,
     NUMBER_COLUMNS,
@@ -41,8 +44,8 @@ from sora_studio.ui.queue.cells import (
     sort_key,
     status_text,
 )
-from sora_studio.ui.queue.thumbnails import ThumbnailCache
 from sora_studio.ui.theme import palette_is_dark, problem_color, warning_text_color
+from sora_studio.ui.thumbnail_cache import ThumbnailCache
 
 # Re-exported: the window, the proxy, the delegate and tests know these names from here.
 __all__ = [
@@ -67,6 +70,9 @@ PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 3  # 0-100
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 4  # JobStatus value (str)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 5  # tuple ordering rows in the proxy
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+THUMB_SIZE = QSize(64, 36)  # the preview column's thumbnails fit this box
+# The queue's own ThumbnailCache holds only these small thumbnails (about 9 KB each).
+THUMBNAIL_BUDGET_BYTES = 4 * 1024 * 1024
 
 # Every role a cell's look depends on; not SORT_ROLE (see ``apply_batch``). JOB_ROLE is in:
 # the status delegate paints from the row's Job.
@@ -115,16 +121,25 @@ class QueueModel(QAbstractTableModel):
         self,
         thumbnails: ThumbnailCache | None = None,
         *,
+        library_root: Path | None = None,
         clock: Callable[[], float] = time.time,
         tick_ms: int = 1000,
         parent: Any = None,
     ) -> None:
+        """``thumbnails`` (with the ``library_root`` their files are under) fill the preview
+        column of ready jobs."""
         super().__init__(parent)
+        if thumbnails is not None and library_root is None:
+            raise ValueError("thumbnails need the library folder their files are in")
         self._ids: list[int] = []
         self._rows: dict[int, int] = {}  # job id -> row
         self._jobs: dict[int, Job] = {}
         self._clock = clock
         self._thumbnails = thumbnails
+        self._library_root = library_root
+        # Each ready job's thumbnail file, and back: the cache reports a loaded path.
+        self._thumbnail_paths: dict[int, str] = {}
+        self._thumbnail_jobs: dict[str, int] = {}
         self._times = RenderTimes()
         if thumbnails is not None:
             thumbnails.loaded.connect(self._on_thumbnail)
@@ -324,7 +339,7 @@ class QueueModel(QAbstractTableModel):
             return cell_tooltip(job, column)
         if role == Qt.ItemDataRole.DecorationRole and column == Column.PREVIEW:
             if self._thumbnails is not None and job.status is JobStatus.READY:
-                return self._thumbnails.pixmap_for(job)
+                return self._thumbnails.pixmap(self._thumbnail_path(job), fit=THUMB_SIZE)
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBER_COLUMNS:
             return _RIGHT
@@ -347,8 +362,18 @@ class QueueModel(QAbstractTableModel):
 
     # --- thumbnails and ticking -------------------------------------------------------------
 
-    def _on_thumbnail(self, job_id: int) -> None:
-        row = self._rows.get(job_id)
+    def _thumbnail_path(self, job: Job) -> str:
+        path = self._thumbnail_paths.get(job.id)
+        if path is None:
+            assert self._library_root is not None  # checked with the cache in __init__
+            path = str(asset_path(self._library_root, job, AssetVariant.THUMBNAIL))
+            self._thumbnail_paths[job.id] = path
+            self._thumbnail_jobs[path] = job.id
+        return path
+
+    def _on_thumbnail(self, path: str) -> None:
+        job_id = self._thumbnail_jobs.get(path)
+        row = None if job_id is None else self._rows.get(job_id)
         if row is not None:
             index = self.index(row, Column.PREVIEW)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])

@@ -22,7 +22,7 @@ from sora_studio.core.spritesheet import SpritesheetLayout, infer_layout
 from sora_studio.core.status_words import job_status_word, review_word
 from sora_studio.ui.review.clip_model import ClipRoles
 from sora_studio.ui.review.clip_row import ClipRow, format_seconds
-from sora_studio.ui.review.thumbnail_cache import ThumbnailCache
+from sora_studio.ui.thumbnail_cache import ThumbnailCache
 
 CELL_SIZE = QSize(236, 198)
 PADDING = 6

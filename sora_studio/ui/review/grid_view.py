@@ -21,7 +21,7 @@ from sora_studio.core.spritesheet import frame_index_at
 from sora_studio.ui.review.clip_delegate import CELL_SIZE, ClipDelegate, image_rect
 from sora_studio.ui.review.clip_filter import ClipFilterProxy
 from sora_studio.ui.review.clip_model import ClipRoles
-from sora_studio.ui.review.thumbnail_cache import ThumbnailCache
+from sora_studio.ui.thumbnail_cache import ThumbnailCache
 
 ReasonProvider = Callable[[QWidget, list[int]], str | None]
 

@@ -46,8 +46,8 @@ from sora_studio.ui.review.job_loader import JobLoader
 from sora_studio.ui.review.review_keys import install_review_shortcuts
 from sora_studio.ui.review.review_layout import lay_out_review_panel
 from sora_studio.ui.review.sheet_maker import SpritesheetMaker
-from sora_studio.ui.review.thumbnail_cache import ThumbnailCache
 from sora_studio.ui.review.verdicts import VerdictRecorder, verdict_message
+from sora_studio.ui.thumbnail_cache import ThumbnailCache
 from sora_studio.ui.workers.desk_writer import DeskWriter
 
 # Clips read on the GUI thread before the first paint; the rest load in the background.

@@ -1,43 +1,24 @@
 """Local spritesheets for clips whose own sheet is missing, unreadable or of an unknown layout.
 
 :class:`SpritesheetMaker` is a QObject on the GUI thread; the work (decoding 25 frames from the
-MP4 with ``services.previews.make_spritesheet``, in the documented ``core.spritesheet`` layout) runs
-in its private ``QThreadPool``, one clip at a time, and the result arrives through a queued
-signal. Sheets are written under ``<library>/.local-spritesheets/<job id>.jpg``: a derived cache
-beside the library, never over a downloaded file, and reused by the next session.
+MP4 with ``services.previews.make_spritesheet``, in the documented ``core.spritesheet`` layout)
+runs through a :class:`~sora_studio.ui.background_op.BackgroundOps` of its own, one clip at a
+time, and the result comes back on the GUI thread. Sheets are written under
+``<library>/.local-spritesheets/<job id>.jpg``: a derived cache beside the library, never over a
+downloaded file, and reused by the next session.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
-from sora_studio.core.errors import UserError
 from sora_studio.services.previews import make_spritesheet
+from sora_studio.ui.background_op import BackgroundOps, describe_error
 
 LOCAL_SHEETS_FOLDER = ".local-spritesheets"
-
-
-class _Relay(QObject):
-    finished = Signal(int, str, str)  # job id, sheet path ("" on failure), error message
-
-
-class _Make(QRunnable):
-    def __init__(self, job_id: int, video: Path, out: Path, relay: _Relay) -> None:
-        super().__init__()
-        self._job_id, self._video, self._out, self._relay = job_id, video, out, relay
-
-    def run(self) -> None:
-        try:
-            path = make_spritesheet(self._video, self._out)
-        except (UserError, OSError) as exc:
-            self._relay.finished.emit(self._job_id, "", str(exc))
-            return
-        except Exception as exc:  # a worker must report, never die silently
-            self._relay.finished.emit(self._job_id, "", f"{type(exc).__name__}: {exc}")
-            return
-        self._relay.finished.emit(self._job_id, str(path), "")
 
 
 class SpritesheetMaker(QObject):
@@ -49,11 +30,9 @@ class SpritesheetMaker(QObject):
     def __init__(self, library_root: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.folder = Path(library_root) / LOCAL_SHEETS_FOLDER
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        # One at a time: each decodes a whole MP4, and the grid's decoders need the cores too.
+        self._ops = BackgroundOps(self, max_threads=1)
         self._requested: set[int] = set()
-        self._relay = _Relay(self)
-        self._relay.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
     def path_for(self, job_id: int) -> Path:
         return self.folder / f"{job_id}.jpg"
@@ -75,16 +54,18 @@ class SpritesheetMaker(QObject):
         if existing is not None:
             self.made.emit(job_id, existing)
             return False
-        self._pool.start(_Make(job_id, Path(video_path), self.path_for(job_id), self._relay))
+        video, out = Path(video_path), self.path_for(job_id)
+        self._ops.submit(
+            lambda _context: str(make_spritesheet(video, out)),
+            partial(self.made.emit, job_id),
+            on_error=partial(self._on_failed, job_id),
+            key=job_id,
+            owner=self,
+        )
         return True
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
-        self._pool.clear()
-        return bool(self._pool.waitForDone(timeout_ms))
+        return self._ops.shutdown(timeout_ms)
 
-    @Slot(int, str, str)
-    def _on_finished(self, job_id: int, path: str, error: str) -> None:
-        if path:
-            self.made.emit(job_id, path)
-        else:
-            self.failed.emit(job_id, error)
+    def _on_failed(self, job_id: int, error: BaseException) -> None:
+        self.failed.emit(job_id, describe_error(error))

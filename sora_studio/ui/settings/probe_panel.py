@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 from sora_studio.core.capabilities import preset
 from sora_studio.core.errors import UserError
 from sora_studio.services.provider_settings import ProviderProfile, probe_connection
+from sora_studio.ui.background_op import BackgroundOps, OpHandle
 from sora_studio.ui.icons import make_icon
-from sora_studio.ui.prompt.background import BackgroundCalls
 from sora_studio.ui.settings.capability_editor import FIELD_TITLES, describe_value
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ __all__ = ["CHANNEL", "ConnectionTest", "ProbePanel", "probe_connection", "sugge
 ConnectionTest = Callable[[ProviderProfile, str | None], "ProbeReport"]
 
 CHANNEL = "connection-test"
-SPINNER_DELAY_MS = 600  # DESIGN.md §6: a spinner only after ~600 ms
 
 
 def suggestion_lines(
@@ -86,7 +85,7 @@ class ProbePanel(QWidget):
 
     def __init__(
         self,
-        background: BackgroundCalls,
+        background: BackgroundOps,
         connection_test: ConnectionTest = probe_connection,
         parent: QWidget | None = None,
     ) -> None:
@@ -94,7 +93,7 @@ class ProbePanel(QWidget):
         self._background = background
         self._connection_test = connection_test
         self._report: ProbeReport | None = None
-        self._token: int | None = None
+        self._probe: OpHandle | None = None
         self.button = QPushButton("Test connection")
         self.button.setToolTip(
             "Ask the server what it supports: GET /models, GET /videos?limit=1 and a GET of a "
@@ -105,10 +104,6 @@ class ProbePanel(QWidget):
         self.spinner.setMaximumWidth(110)
         self.spinner.setTextVisible(False)
         self.spinner.hide()
-        self._spinner_timer = QTimer(self)
-        self._spinner_timer.setSingleShot(True)
-        self._spinner_timer.setInterval(SPINNER_DELAY_MS)
-        self._spinner_timer.timeout.connect(self.spinner.show)
         self.status = QLabel("Checks the base URL and key with free requests only.")
         self.status.setProperty("role", "hint")
         self.status.setWordWrap(True)
@@ -177,7 +172,7 @@ class ProbePanel(QWidget):
         return self._report
 
     def running(self) -> bool:
-        return self._token is not None
+        return self._probe is not None
 
     def run(self) -> bool:
         """Start a probe of the form's profile; False (with the reason shown) when it cannot."""
@@ -191,35 +186,40 @@ class ProbePanel(QWidget):
         self.forget()
         self.button.setEnabled(False)
         self._show_status("Testing…")
-        self._spinner_timer.start()
         check = self._connection_test  # plain values only: no widget may die on a pool thread
-
-        def done(result: Any, error: BaseException | None) -> None:
-            self._finish(profile, result, error)
-
-        self._token = self._background.call(CHANNEL, lambda: check(profile, key), done)
+        self._probe = self._background.submit(
+            lambda _context: check(profile, key),
+            lambda report: self._finish(report, profile),
+            on_error=self._fail,
+            key=CHANNEL,
+            # The busy bar: the helper calls this only once the probe has run ~600 ms.
+            on_progress=lambda _done, _total, _text: self.spinner.show(),
+            owner=self,
+        )
         return True
 
     def forget(self) -> None:
         """Drop any probe in flight and clear the report (another profile is on show)."""
         self._background.cancel(CHANNEL)
-        self._token = None
+        self._probe = None
         self._report = None
-        self._spinner_timer.stop()
         self.spinner.hide()
         self.button.setEnabled(True)
         self.result.hide()
         self._show_status("Checks the base URL and key with free requests only.", hint=True)
 
-    def _finish(self, profile: ProviderProfile, result: Any, error: BaseException | None) -> None:
-        self._token = None
-        self._spinner_timer.stop()
+    def _finish(self, report: ProbeReport, profile: ProviderProfile) -> None:
+        self._settle()
+        self.show_report(report, profile)
+
+    def _fail(self, error: BaseException) -> None:
+        self._settle()
+        self._show_status(f"Failed: {error}", problem=True)
+
+    def _settle(self) -> None:
+        self._probe = None
         self.spinner.hide()
         self.button.setEnabled(True)
-        if error is not None:
-            self._show_status(f"Failed: {error}", problem=True)
-            return
-        self.show_report(result, profile)
 
     def show_report(self, report: ProbeReport, profile: ProviderProfile) -> None:
         """Fill the result view from ``report`` (``profile``: the form when the probe started)."""

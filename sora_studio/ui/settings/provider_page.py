@@ -44,8 +44,8 @@ from sora_studio.services.provider_settings import (
     resolve_key,
     store_key,
 )
+from sora_studio.ui.background_op import BackgroundOps
 from sora_studio.ui.icons import make_icon
-from sora_studio.ui.prompt.background import BackgroundCalls
 from sora_studio.ui.settings.capability_editor import CapabilityEditor
 from sora_studio.ui.settings.key_fields import KeyFields, KeyStore
 from sora_studio.ui.settings.preset_picker import RETIRED_PRESET, PresetPicker
@@ -79,7 +79,7 @@ class ProviderPage(QWidget):
         saved_names: set[str],
         default_name: str,
         env: Mapping[str, str],
-        background: BackgroundCalls,
+        background: BackgroundOps,
         *,
         key_store: KeyStore = store_key,
         connection_test: ConnectionTest = probe_connection,

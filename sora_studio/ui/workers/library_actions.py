@@ -1,29 +1,36 @@
 """The File menu's library work: importing MP4s and the exports, run off the GUI thread.
 
-Lives on the GUI thread; the work itself runs as :class:`~.library_worker.LibraryTask` on this
-object's own QThreadPool (never the poll thread, so a large import never delays status polling),
-each task with its own connection (``services.library_tasks``): an import writes its clips
-there, never on the GUI thread. Progress goes to the status bar; the outcome comes back
-as a clear message: what was imported, which files were duplicates (naming the clip they
-duplicate) or failed and why; where an export wrote its files, with an "Open folder" button.
+Lives on the GUI thread; the work itself runs through this object's own
+:class:`~sora_studio.ui.background_op.BackgroundOps` (never the poll thread, so a large import
+never delays status polling). Each task opens its own connection on its pool thread
+(``services.library_tasks``: sqlite connections belong to the thread that opened them) and
+closes it before it reports: an import writes its clips there, never on the GUI thread. Results
+are frozen dataclasses; nothing Qt-visual is built off the GUI thread. Progress goes to the
+status bar once a task has run ~600 ms; the outcome comes back as a clear message: what was
+imported, which files were duplicates (naming the clip they duplicate) or failed and why; where
+an export wrote its files, with an "Open folder" button.
 """
 
 from __future__ import annotations
 
-import threading
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from sora_studio.core.errors import UserError
 from sora_studio.services.imports import VIDEO_SUFFIXES, ImportReport
 from sora_studio.services.library_tasks import ExportOutcome, LibraryTasks
+from sora_studio.ui.background_op import BackgroundOps, OpContext
 from sora_studio.ui.status_bar import StudioStatusBar
-from sora_studio.ui.workers.library_worker import LibraryTask, Progress, TaskSignals
 
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 SHUTDOWN_WAIT_MS = 10_000
 LISTED_PROBLEMS = 8  # a message lists this many files by name, then counts the rest
 VIDEO_FILTER = "Videos (" + " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)) + ")"
@@ -134,15 +141,40 @@ def import_message(report: ImportReport) -> tuple[str, str]:
     return headline, "\n".join(lines)
 
 
-@dataclass(frozen=True, slots=True)
-class _Running:
-    task: LibraryTask  # held so Python keeps it (and its signals object) alive until it reports
-    on_progress: Callable[[int, int, str], None] | None
-    on_done: Callable[[Any], None]
+class LibraryUnavailable(Exception):
+    """The library could not be opened for a background task."""
+
+
+def run_with_tasks(open_tasks: Callable[[], LibraryTasks], work: Callable[[LibraryTasks], T]) -> T:
+    """``work`` with a connection of its own, opened and closed here (on the pool thread)."""
+    try:
+        tasks = open_tasks()
+    except Exception as exc:
+        raise LibraryUnavailable(f"Could not open the library: {exc}") from exc
+    try:
+        return work(tasks)
+    finally:
+        tasks.close()
+
+
+def failure_message(error: BaseException) -> str:
+    """What went wrong in a library task and what to do, for the status bar and a warning."""
+    if isinstance(error, UserError):
+        return str(error)
+    if isinstance(error, OSError):
+        return (
+            f"{error.strerror or error} ({error.filename or 'file'}). Check that the folder "
+            "exists, is writable and has free space, then try again."
+        )
+    # A bug must not vanish silently: the traceback goes to the log.
+    log.error("background library task failed", exc_info=error)
+    if isinstance(error, LibraryUnavailable):
+        return str(error)
+    return f"Something went wrong: {error}. The details are in the log."
 
 
 class LibraryActions(QObject):
-    """Import and export for the desk (GUI thread; the work on this object's pool)."""
+    """Import and export for the desk (GUI thread; the work on this object's BackgroundOps)."""
 
     clips_imported = Signal(list)  # ids of the new clips
     import_finished = Signal(object)  # ImportReport
@@ -167,14 +199,11 @@ class LibraryActions(QObject):
         self._parent = parent_widget
         self._choose_import_files = choose_import_files
         self._choose_export_target = choose_export_target
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
-        self._tasks: dict[TaskSignals, _Running] = {}
-        self._cancel = threading.Event()
+        self._ops = BackgroundOps(self, max_threads=2)
 
     @property
     def busy(self) -> bool:
-        return bool(self._tasks)
+        return self._ops.busy()
 
     # --- import ---------------------------------------------------------------------------
 
@@ -189,21 +218,16 @@ class LibraryActions(QObject):
         if not paths:
             return False
         root = self.library_root
-        cancel = self._cancel
 
-        def work(tasks: LibraryTasks, progress: Progress) -> ImportReport:
+        def work(tasks: LibraryTasks, context: OpContext) -> ImportReport:
+            def progress(done: int, total: int, path: str) -> None:
+                context.progress(done, total, f"Importing {done + 1} of {total}: {Path(path).name}")
+
             return tasks.import_clips(
-                root, paths, on_progress=progress, should_cancel=cancel.is_set
+                root, paths, on_progress=progress, should_cancel=context.cancelled
             )
 
-        self._status.show_progress(f"Importing {len(paths)} item(s)…", 0, 0)
-        task = self._start(work, self._on_import_progress, self._on_imported)
-        return task is not None
-
-    def _on_import_progress(self, done: int, total: int, path: str) -> None:
-        self._status.show_progress(
-            f"Importing {done + 1} of {total}: {Path(path).name}", done, total
-        )
+        return self._start(work, self._on_imported, f"Importing {len(paths)} item(s)…")
 
     def _on_imported(self, report: ImportReport) -> None:
         headline, details = import_message(report)
@@ -228,11 +252,10 @@ class LibraryActions(QObject):
         kind = EXPORTS_BY_KEY[key]
         path = Path(target).expanduser()
 
-        def work(tasks: LibraryTasks, _progress: Progress) -> ExportOutcome:
+        def work(tasks: LibraryTasks, _context: OpContext) -> ExportOutcome:
             return tasks.export(key, path)
 
-        self._status.show_progress(f"Exporting {kind.label.rstrip('…').lower()}…", 0, 0)
-        return self._start(work, None, self._on_exported) is not None
+        return self._start(work, self._on_exported, f"Exporting {kind.label.rstrip('…').lower()}…")
 
     def _on_exported(self, outcome: ExportOutcome) -> None:
         self._status.show_result(outcome.summary, outcome.folder)
@@ -242,56 +265,50 @@ class LibraryActions(QObject):
 
     def _start(
         self,
-        work: Callable[[LibraryTasks, Progress], object],
-        on_progress: Callable[[int, int, str], None] | None,
-        on_done: Callable[[Any], None],
-    ) -> LibraryTask | None:
-        if self._cancel.is_set():
-            return None
-        task = LibraryTask(self._factory, work)
-        task.setAutoDelete(False)  # kept in self._tasks until it reports, then dropped
-        signals = task.signals
-        # Bound methods of this QObject: Qt drops the connections if this object goes first.
-        if on_progress is not None:
-            signals.progress.connect(self._on_progress)
-        signals.finished.connect(self._on_finished)
-        signals.failed.connect(self._on_failed)
+        work: Callable[[LibraryTasks, OpContext], T],
+        on_done: Callable[[T], None],
+        progress_text: str,
+    ) -> bool:
+        """Run ``work`` with its own connection off the GUI thread; False once shut down."""
+        if self._ops.closed:
+            return False
+        open_tasks = self._factory  # the work captures the factory, never this QObject
+
+        def run(context: OpContext) -> T:
+            return run_with_tasks(open_tasks, lambda tasks: work(tasks, context))
+
+        def done(result: T) -> None:
+            on_done(result)
+            self._settled()
+
         was_busy = self.busy
-        self._tasks[signals] = _Running(task, on_progress, on_done)
+        self._ops.submit(
+            run,
+            done,
+            on_error=self._on_failed,
+            on_progress=self._show_progress,
+            progress_text=progress_text,
+            owner=self,
+        )
         if not was_busy:
             self.busy_changed.emit(True)
-        self.pool.start(task)
-        return task
+        return True
 
-    def _take(self) -> _Running | None:
-        """The running task whose signals object sent the current signal, now forgotten."""
-        sender = self.sender()
-        running = self._tasks.pop(sender, None) if isinstance(sender, TaskSignals) else None
-        if running is not None and not self._tasks:
+    def _show_progress(self, done: int, total: int, text: str) -> None:
+        self._status.show_progress(text, done, total)
+
+    def _settled(self) -> None:
+        if not self.busy:
             self.busy_changed.emit(False)
-        return running
 
-    def _on_progress(self, done: int, total: int, what: str) -> None:
-        sender = self.sender()
-        running = self._tasks.get(sender) if isinstance(sender, TaskSignals) else None
-        if running is not None and running.on_progress is not None:
-            running.on_progress(done, total, what)
-
-    def _on_finished(self, result: object) -> None:
-        running = self._take()
-        if running is not None:
-            running.on_done(result)
-
-    def _on_failed(self, message: str) -> None:
-        self._take()
+    def _on_failed(self, error: BaseException) -> None:
+        message = failure_message(error)
         self._status.clear_progress()
         self._status.showMessage(message, 15_000)
         QMessageBox.warning(self._parent, "Library", message)
         self.task_failed.emit(message)
+        self._settled()
 
     def shutdown(self) -> bool:
-        """Stop starting work, let an import stop after its current file, and wait."""
-        self._cancel.set()
-        done = bool(self.pool.waitForDone(SHUTDOWN_WAIT_MS))
-        self._tasks.clear()
-        return done
+        """Start nothing new, let an import stop after its current file, and wait."""
+        return self._ops.shutdown(SHUTDOWN_WAIT_MS)

@@ -1,4 +1,5 @@
-"""The image cache: off-thread decoding, LIFO order, stale-result dropping, LRU bounds, crops."""
+"""The desk's one image cache (grid and queue): off-thread decoding, LIFO order, stale-result
+dropping, LRU bounds, crops, sizes by long side or by box."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QColor, QImage, QPixmap
 
-from sora_studio.ui.review.thumbnail_cache import PixmapLru, ThumbnailCache, decode_image
+from sora_studio.ui.thumbnail_cache import PixmapLru, ThumbnailCache, decode_image
 
 
 def _image(path: Path, width: int, height: int, color: str) -> str:
@@ -103,3 +104,43 @@ def test_lru_evicts_least_recently_used_beyond_its_byte_budget(qtbot) -> None:  
     assert len(lru) == 1 and "huge" in lru
     with pytest.raises(ValueError, match="budget"):
         PixmapLru(0)
+
+
+def test_a_box_fits_both_sides_and_is_an_entry_of_its_own(qtbot, cache, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The queue's 64x36 cells: a portrait thumbnail fits the box's height, not its long side.
+    path = _image(tmp_path / "portrait.png", 720, 1280, "#aa3366")
+    box = QSize(64, 36)
+    with qtbot.waitSignal(cache.loaded, timeout=5000):
+        assert cache.pixmap(path, fit=box) is None
+    small = cache.pixmap(path, fit=box)
+    assert small is not None and small.size() == QSize(20, 36)
+    assert cache.pixmap(path, 64) is None and cache.is_pending(path, 64)  # long side 64: another
+    with qtbot.waitSignal(cache.loaded, timeout=5000):
+        pass
+    side = cache.pixmap(path, 64)
+    assert side is not None and side.size() == QSize(36, 64)
+    assert decode_image(path, box=(2000, 2000)).size() == QSize(720, 1280)  # never scaled up
+
+
+def test_after_shutdown_requests_are_refused_not_left_pending(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cache = ThumbnailCache(threads=1)
+    assert cache.shutdown(5000)
+    path = _image(tmp_path / "late.png", 64, 36, "#123456")
+    assert cache.pixmap(path) is None
+    assert not cache.is_pending(path) and cache.pending_count == 0
+
+
+def test_forget_drops_a_decode_of_the_old_file(qtbot, cache, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = _image(tmp_path / "changing.png", 1600, 900, "#000000")
+    loaded: list[str] = []
+    cache.loaded.connect(loaded.append)
+    assert cache.pixmap(path) is None
+    _image(tmp_path / "changing.png", 1600, 900, "#ffffff")  # replaced (a fresh download)
+    cache.forget(path)
+    assert not cache.is_pending(path)
+    with qtbot.waitSignal(cache.loaded, timeout=5000):
+        assert cache.pixmap(path) is None  # asked again: the new file
+    qtbot.waitUntil(lambda: cache.pending_count == 0, timeout=5000)
+    pixmap = cache.pixmap(path)
+    assert loaded == [path] and pixmap is not None
+    assert pixmap.toImage().pixelColor(0, 0) == QColor("#ffffff")
