@@ -71,6 +71,20 @@ def merge_extras(
     return normalize_extras([*chosen, *implied])
 
 
+def chosen_extras(
+    extras: Iterable[tuple[str, ExtraValue]], spec: ModelSpec | None = None
+) -> Extras:
+    """The settings a person chose (negative prompt, seed, steps, guidance) among ``extras``,
+    without the frame fields a model implies; with ``spec``, only those that model takes (a
+    promotion to a sibling that has no seed drops the seed rather than refusing the order)."""
+    kept = []
+    for name, value in extras:
+        field = _BY_NAME.get(name)
+        if field is not None and (spec is None or spec.takes(field.support)):
+            kept.append((name, value))
+    return normalize_extras(kept)
+
+
 def takes_advanced(spec: ModelSpec | None) -> bool:
     """True when the model takes at least one of the "Advanced" settings."""
     return spec is not None and bool(spec.supports & ADVANCED_SUPPORTS)

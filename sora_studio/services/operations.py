@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sora_studio.core.errors import UserError
+from sora_studio.core.extras import chosen_extras
 from sora_studio.core.models import ErrorClass, Job, JobStatus, LineageKind, Operation
 from sora_studio.services.capability_checks import FEATURE_FOR_OPERATION, require
 from sora_studio.services.download_results import DownloadFlow
@@ -131,7 +132,11 @@ class Operations:
                 f"job {job_id} is a {job.operation.value}; promote the original clip instead"
             )
         target = self.promotion_model(job)
-        return self._derive(job, LineageKind.PROMOTION, model=target, size=size, batch=False)[0]
+        spec = self._core.registry.catalog(job.provider).model(target)
+        extras = chosen_extras(job.extras, spec)  # what the sibling takes of the person's settings
+        return self._derive(
+            job, LineageKind.PROMOTION, model=target, size=size, batch=False, extras=extras
+        )[0]
 
     def promotion_quote(self, job_id: int, size: str) -> tuple[Decimal, Decimal]:
         """(what the job cost or will cost, what the promoted render would cost), in cents."""

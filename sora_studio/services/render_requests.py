@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from sora_studio.core.catalog import Catalog
-from sora_studio.core.extras import Extras, coerce_extra, merge_extras
+from sora_studio.core.extras import Extras, chosen_extras, coerce_extra, merge_extras
 from sora_studio.core.models import (
     Character,
     CharacterRef,
@@ -142,8 +142,8 @@ def order_from_job(job: Job, source: Job | None, kind: LineageKind, **changes: A
 
     The order hangs off ``source`` for a remix, edit or extension (the endpoint needs it) and
     off ``job`` itself otherwise; an extension asks again for its segment, not the total. The
-    job's extra body fields are not carried over: intake derives the frame count and fps again
-    for the new order's model and seconds.
+    person's settings (negative prompt, seed, steps, guidance) go with it; the frame count and
+    fps do not: intake derives them again for the new order's model and seconds.
     """
     values: dict[str, Any] = {
         "prompt": job.prompt,
@@ -158,6 +158,7 @@ def order_from_job(job: Job, source: Job | None, kind: LineageKind, **changes: A
         "operation": job.operation,
         "parent_id": source.id if source is not None else job.id,
         "lineage_kind": kind,
+        "extras": chosen_extras(job.extras),
     }
     values.update(changes)
     return RenderOrder(**values)

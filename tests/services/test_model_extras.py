@@ -12,6 +12,7 @@ import pytest
 
 from sora_studio.core.catalog import catalog_for_profile, default_catalog
 from sora_studio.core.errors import UserError
+from sora_studio.core.extras import chosen_extras
 from sora_studio.core.models import JobStatus
 from sora_studio.emulator.server import EmulatorServer
 from sora_studio.services.engine import JobEngine
@@ -26,6 +27,7 @@ from tests.services.conftest import FAST_POLICY, order
 
 WAN_WIRE = "Wan-AI/Wan2.2-TI2V-5B-Diffusers"  # what SGLang lists for the model it serves
 CHOSEN = (("seed", "42"), ("num_inference_steps", 30), ("negative_prompt", "blur, watermark"))
+CHOSEN_TYPED = (("seed", 42), ("num_inference_steps", 30), ("negative_prompt", "blur, watermark"))
 SENT = (
     ("fps", 24),
     ("negative_prompt", "blur, watermark"),
@@ -94,6 +96,24 @@ def test_extras_the_model_does_not_take_are_refused_before_any_row(engine: JobEn
     with pytest.raises(UserError, match="The seed must be a whole number"):
         engine.submit(_wan(extras=(("seed", "forty-two"),)))  # type: ignore[arg-type]
     assert engine.repository.list_jobs() == []
+
+
+def test_another_take_keeps_the_persons_settings(engine: JobEngine) -> None:
+    """Regenerate and retry carry the seed, steps and negative prompt; frames are derived again."""
+    first = engine.submit(_wan())[0]  # type: ignore[arg-type]
+    again = engine.regenerate(first.id)
+    stored = engine.repository.require_job(again.id)
+    assert stored.extras == SENT
+    assert stored.parent_id == first.id
+
+
+def test_chosen_extras_keeps_only_what_a_model_takes() -> None:
+    wan = default_catalog().model("wan-2.2-ti2v-5b")
+    sora = default_catalog().model("sora-2")
+    assert wan is not None and sora is not None
+    assert chosen_extras(SENT) == tuple(sorted(CHOSEN_TYPED))
+    assert chosen_extras(SENT, wan) == tuple(sorted(CHOSEN_TYPED))
+    assert chosen_extras(SENT, sora) == ()  # a sibling without the settings: dropped, not refused
 
 
 def test_preflight_prices_each_kind() -> None:
