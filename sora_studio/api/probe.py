@@ -36,7 +36,7 @@ from sora_studio.api.provider import ProviderProfile
 from sora_studio.api.remote import RemoteModel, models_from_payload
 from sora_studio.api.sdk import open_sdk_client, request_timeout
 from sora_studio.api.videos import fill_litellm_modes, is_litellm
-from sora_studio.core.capabilities import ErrorShape
+from sora_studio.core.capabilities import ErrorShape, provider_presets
 
 PROBE_TIMEOUT_S = 15.0
 _NO_LIST_STATUSES = frozenset({400, 404, 405, 500, 501})
@@ -346,7 +346,9 @@ def _summary(
             "proxy rather than the API; it usually ends in /v1."
         )
     if suggested_preset:
-        parts.append(f"It looks like a {suggested_preset} server: choose that preset.")
+        preset = provider_presets().get(suggested_preset)
+        label = preset.label if preset is not None else suggested_preset
+        parts.append(f"Its answers match the “{label}” server kind: choose it for this profile.")
     if overrides:
         changes = ", ".join(f"{k} = {v}" for k, v in overrides.items())
         parts.append(f"Suggested changes to the profile: {changes}.")
