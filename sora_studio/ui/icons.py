@@ -40,6 +40,7 @@ _SHAPES: dict[str, str] = {
     "filter": f'<g {_STROKE}><path d="M4 5h16l-6 7.5V19l-4 1.5v-8z"/></g>',
     "quit": f'<g {_STROKE}><path d="M14 4H5v16h9M10 12h10M16.5 8.5 20 12l-3.5 3.5"/></g>',
     "keyboard": f'<g {_STROKE}><rect x="2.5" y="6" width="19" height="12" rx="2"/><path d="M6 10h.01M9.5 10h.01M13 10h.01M16.5 10h.01M7.5 14h9"/></g>',
+    "check": f'<g {_STROKE}><path d="M5 12.5l4.5 4.5L19 7.5"/></g>',
     "crop": f'<g {_STROKE}><path d="M6 2.5V18h15.5M2.5 6H18v15.5"/></g>',
     "character": f'<g {_STROKE}><circle cx="12" cy="8" r="4"/><path d="M4.5 20.5a7.5 7.5 0 0 1 15 0"/></g>',
     "app": '<rect x="2" y="4" width="20" height="16" rx="4" fill="#5b5bd6"/>'

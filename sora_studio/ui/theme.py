@@ -8,9 +8,15 @@ sheet adds what a palette cannot say: red inline problems, muted hints, the cost
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
+
+from sora_studio.ui.icons import icon_svg
 
 THEME_MODES = ("system", "dark", "light")
 
@@ -80,7 +86,25 @@ def _palette(dark: bool) -> QPalette:
     return p
 
 
-def _style_sheet(dark: bool) -> str:
+def check_mark_file() -> Path:
+    """The white tick drawn in a checked box, as an SVG file a style sheet can name.
+
+    A style sheet that restyles ``::indicator`` replaces the style's own tick, and ``image:``
+    takes only a file or a Qt resource, so the tick is written once per user to the temp folder
+    (rewritten when missing; its content never changes)."""
+    folder = (
+        Path(tempfile.gettempdir()) / f"sora-studio-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    )
+    path = folder / "check.svg"
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        part = path.with_suffix(f".{os.getpid()}.part")
+        part.write_bytes(icon_svg("check", "#ffffff"))
+        part.replace(path)  # atomic: two desks starting at once never read half a file
+    return path
+
+
+def _style_sheet(dark: bool, check_mark: Path | None = None) -> str:
     error = ERROR if dark else ERROR_LIGHT
     muted = "#9a9da5" if dark else "#62656c"
     border = "#34363b" if dark else "#d0d0d8"
@@ -88,6 +112,7 @@ def _style_sheet(dark: bool) -> str:
     indicator = "#8a8d94" if dark else "#7a7d85"
     field = "#17181a" if dark else "#ffffff"
     checked_bg = "#34346a" if dark else "#dcdcfa"
+    tick = f"image: url({check_mark.as_posix()});" if check_mark is not None else ""
     return f"""
 QLabel[role="problem"] {{ color: {error}; }}
 QLabel[role="hint"] {{ color: {muted}; }}
@@ -110,7 +135,7 @@ QCheckBox::indicator, QListView::indicator, QTableView::indicator {{
     background: {field};
 }}
 QCheckBox::indicator:checked, QListView::indicator:checked, QTableView::indicator:checked {{
-    background: {ACCENT}; border-color: {ACCENT};
+    background: {ACCENT}; border-color: {ACCENT}; {tick}
 }}
 QCheckBox::indicator:disabled {{ border-color: {border}; }}
 QToolButton:checked {{
@@ -164,7 +189,11 @@ class ThemeController(QObject):
         dark = system_prefers_dark() if self._mode == "system" else self._mode == "dark"
         self._dark = dark
         self._app.setPalette(_palette(dark))
-        self._app.setStyleSheet(_style_sheet(dark))
+        try:
+            check_mark: Path | None = check_mark_file()
+        except OSError:  # a read-only temp folder: checked boxes are still filled, just no tick
+            check_mark = None
+        self._app.setStyleSheet(_style_sheet(dark, check_mark))
         self.changed.emit(dark)
 
 
