@@ -53,32 +53,43 @@ class ElfInfo:
     versioned_from: set[str] = field(default_factory=set)
 
 
-def read_elf(path: str | Path) -> ElfInfo | None:
-    """The dependencies and dynamic symbols of an ELF file, or None when it is no readable ELF."""
+def _elf_bytes(path: str | Path) -> tuple[bytes, bool, str] | None:
+    """An ELF file's bytes, whether it is 64-bit, and its ``struct`` byte order; None when it
+    cannot be read or is no ELF file."""
     try:
         data = Path(path).read_bytes()
     except OSError:
         return None
     if len(data) < 64 or data[:4] != b"\x7fELF":
         return None
-    is64 = data[4] == 2
-    endian = "<" if data[5] == 1 else ">"
+    return data, data[4] == 2, "<" if data[5] == 1 else ">"
+
+
+def _section_table(data: bytes, is64: bool, endian: str) -> tuple[int, int, int, int]:
+    """Where an ELF file's section headers start, each one's size, how many there are, and the
+    index of the section-name table (raises ``struct.error`` on a truncated header)."""
+    if is64:
+        shoff = struct.unpack_from(endian + "Q", data, 0x28)[0]
+        shentsize, shnum, shstrndx = struct.unpack_from(endian + "HHH", data, 0x3A)
+    else:
+        shoff = struct.unpack_from(endian + "I", data, 0x20)[0]
+        shentsize, shnum, shstrndx = struct.unpack_from(endian + "HHH", data, 0x2E)
+    return shoff, shentsize, shnum, shstrndx
+
+
+def read_elf(path: str | Path) -> ElfInfo | None:
+    """The dependencies and dynamic symbols of an ELF file, or None when it is no readable ELF."""
+    opened = _elf_bytes(path)
+    if opened is None:
+        return None
+    data, is64, endian = opened
 
     def string(table_offset: int, offset: int) -> str:
         end = data.index(b"\0", table_offset + offset)
         return data[table_offset + offset : end].decode("utf-8", "replace")
 
     try:
-        if is64:
-            shoff, shentsize, shnum = (
-                struct.unpack_from(endian + "Q", data, 0x28)[0],
-                *struct.unpack_from(endian + "HH", data, 0x3A),
-            )
-        else:
-            shoff, shentsize, shnum = (
-                struct.unpack_from(endian + "I", data, 0x20)[0],
-                *struct.unpack_from(endian + "HH", data, 0x2E),
-            )
+        shoff, shentsize, shnum, _ = _section_table(data, is64, endian)
         sections = []
         for index in range(shnum):
             base = shoff + index * shentsize
@@ -272,23 +283,13 @@ def _has_symbols(path: Path) -> bool:
 
 def _section_headers(path: Path) -> list[tuple[str, int]] | None:
     """The (name, type) of each section of an ELF file, or None when it is no readable ELF."""
-    try:
-        data = path.read_bytes()
-    except OSError:
+    opened = _elf_bytes(path)
+    if opened is None:
         return None
-    if len(data) < 64 or data[:4] != b"\x7fELF":
-        return None
-    is64 = data[4] == 2
-    endian = "<" if data[5] == 1 else ">"
+    data, is64, endian = opened
     try:
-        if is64:
-            shoff = struct.unpack_from(endian + "Q", data, 0x28)[0]
-            shentsize, shnum, shstrndx = struct.unpack_from(endian + "HHH", data, 0x3A)
-            layout = endian + "II8x8xQ"
-        else:
-            shoff = struct.unpack_from(endian + "I", data, 0x20)[0]
-            shentsize, shnum, shstrndx = struct.unpack_from(endian + "HHH", data, 0x2E)
-            layout = endian + "II4x4xI"
+        shoff, shentsize, shnum, shstrndx = _section_table(data, is64, endian)
+        layout = endian + ("II8x8xQ" if is64 else "II4x4xI")
         headers = [struct.unpack_from(layout, data, shoff + i * shentsize) for i in range(shnum)]
         names = headers[shstrndx][2]
         result = []
@@ -303,14 +304,10 @@ def _section_headers(path: Path) -> list[tuple[str, int]] | None:
 def loadable(path: str | Path) -> bool:
     """Whether the loader accepts an ELF file's load segments: aligned to whole pages, with each
     one's file offset and address agreeing modulo its alignment, and inside the file."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
+    opened = _elf_bytes(path)
+    if opened is None:
         return False
-    if len(data) < 64 or data[:4] != b"\x7fELF":
-        return False
-    is64 = data[4] == 2
-    endian = "<" if data[5] == 1 else ">"
+    data, is64, endian = opened
     try:
         if is64:
             phoff = struct.unpack_from(endian + "Q", data, 0x20)[0]

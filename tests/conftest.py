@@ -52,9 +52,5 @@ def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
     from sora_studio.emulator.server import EmulatorServer
 
     settings = EmulatorSettings(min_job_seconds=0.0, poll_after_ms=20, seed=1234)
-    server = EmulatorServer(tmp_path / "emulator-data", settings)
-    server.start()
-    try:
+    with EmulatorServer(tmp_path / "emulator-data", settings) as server:
         yield server
-    finally:
-        server.stop()

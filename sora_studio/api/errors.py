@@ -90,11 +90,7 @@ def to_provider_error(
         return exc
     host = _host(base_url, exc)
     if isinstance(exc, openai.APITimeoutError):
-        return ProviderError(
-            ErrorClass.TRANSIENT,
-            f"could not reach {host}: the request timed out; check your network or the "
-            "provider's status",
-        )
+        return _timed_out(host, "request")
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
         return ProviderError(
@@ -122,11 +118,7 @@ def to_provider_error(
             status_code=exc.response.status_code,
         )
     if isinstance(exc, httpx2.TimeoutException):
-        return ProviderError(
-            ErrorClass.TRANSIENT,
-            f"could not reach {host}: the transfer timed out; check your network or the "
-            "provider's status",
-        )
+        return _timed_out(host, "transfer")
     if isinstance(exc, httpx2.HTTPError):
         return ProviderError(
             ErrorClass.TRANSIENT,
@@ -138,6 +130,15 @@ def to_provider_error(
     if isinstance(exc, ValueError):
         return ProviderError(ErrorClass.INVALID_REQUEST, f"invalid request: {exc}")
     return ProviderError(ErrorClass.INTERNAL, f"unexpected error talking to {host}: {exc!r}")
+
+
+def _timed_out(host: str, what: str) -> ProviderError:
+    """A timed-out ``what`` (the SDK's request, or a download's transfer): transient."""
+    return ProviderError(
+        ErrorClass.TRANSIENT,
+        f"could not reach {host}: the {what} timed out; check your network or the "
+        "provider's status",
+    )
 
 
 def _response_text(response: httpx2.Response | None) -> str:

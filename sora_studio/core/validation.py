@@ -262,6 +262,14 @@ def _check_source(
     return []
 
 
+def _from_source_only(
+    operation: Operation | None, field: str, refusal: str
+) -> list[ValidationProblem]:
+    """The problem of a remix, edit or extension (which starts from its source video) asking for
+    what only a new video takes: ``A remix cannot ...; remove ....``."""
+    return [ValidationProblem(field, f"A {operation.value if operation else 'request'} {refusal}.")]
+
+
 def _check_reference(
     request: RenderRequest, operation: Operation | None, spec: ModelSpec | None
 ) -> list[ValidationProblem]:
@@ -276,14 +284,8 @@ def _check_reference(
                 "that does.",
             )
         ]
-    if operation in (Operation.EXTEND, Operation.REMIX, Operation.EDIT):
-        return [
-            ValidationProblem(
-                "reference",
-                f"A {operation.value if operation else 'request'} cannot take a reference image; "
-                "remove it.",
-            )
-        ]
+    if operation in _NEEDS_SOURCE:
+        return _from_source_only(operation, "reference", "cannot take a reference image; remove it")
     problems: list[ValidationProblem] = []
     raw_format = ref.format.lower().strip() if isinstance(ref.format, str) else ""
     fmt = _FORMAT_ALIASES.get(raw_format, raw_format)
@@ -328,14 +330,8 @@ def _check_characters(
                 f"{spec.label} cannot use characters; remove them, or choose a model that can.",
             )
         ]
-    if operation in (Operation.EXTEND, Operation.REMIX, Operation.EDIT):
-        return [
-            ValidationProblem(
-                "characters",
-                f"A {operation.value if operation else 'request'} cannot use characters; "
-                "remove them.",
-            )
-        ]
+    if operation in _NEEDS_SOURCE:
+        return _from_source_only(operation, "characters", "cannot use characters; remove them")
     problems: list[ValidationProblem] = []
     if len(characters) > MAX_CHARACTERS:
         problems.append(

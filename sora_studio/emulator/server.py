@@ -19,8 +19,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 from starlette.applications import Starlette
@@ -32,6 +31,7 @@ from starlette.routing import Route
 
 from sora_studio.core.capabilities import preset
 from sora_studio.core.catalog import Catalog, catalog_for_profile, default_catalog
+from sora_studio.core.closing import Closing
 from sora_studio.emulator.batches import BatchManager
 from sora_studio.emulator.characters import CharacterService
 from sora_studio.emulator.compat import CompatContext, CompatError, CompatMode, build_mode
@@ -380,7 +380,7 @@ def _stream(
     )
 
 
-class EmulatorServer:
+class EmulatorServer(Closing):
     """Runs the emulator on ``host:port`` (0 picks a free port) from a background thread."""
 
     def __init__(
@@ -457,14 +457,10 @@ class EmulatorServer:
         self._server = None
         self.emulator.stop()
 
-    def __enter__(self) -> EmulatorServer:
+    def close(self) -> None:
+        """:meth:`stop`; ``with EmulatorServer(...) as server:`` starts it and stops it after."""
+        self.stop()
+
+    def __enter__(self) -> Self:
         self.start()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

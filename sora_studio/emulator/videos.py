@@ -287,14 +287,12 @@ class VideoService:
                 param=param,
                 code="invalid_source",
             )
-        if video.expires_at is not None and video.expires_at <= now_s():
-            raise ApiError(
-                410,
-                f"The assets of video {video_id} have expired, so it cannot be used as a "
-                "source. Render it again.",
-                param=param,
-                code="video_expired",
-            )
+        _refuse_expired(
+            video,
+            f"The assets of video {video_id} have expired, so it cannot be used as a source. "
+            "Render it again.",
+            param,
+        )
         return video
 
     def _stored(self, video_id: str, param: str) -> _Source:
@@ -413,14 +411,12 @@ class VideoService:
                 param="video_id",
                 code="video_not_ready",
             )
-        if video.expires_at is not None and video.expires_at <= now_s():
-            raise ApiError(
-                410,
-                f"The content of video {video_id} expired at unix time {video.expires_at}; "
-                "assets are kept for a limited time after completion. Render it again.",
-                param="video_id",
-                code="video_expired",
-            )
+        _refuse_expired(
+            video,
+            f"The content of video {video_id} expired at unix time {video.expires_at}; "
+            "assets are kept for a limited time after completion. Render it again.",
+            "video_id",
+        )
         path = asset_path(self.state, video_id, variant)
         if not path.exists():
             raise ApiError(
@@ -430,3 +426,9 @@ class VideoService:
                 code="not_found",
             )
         return path, CONTENT_TYPES[variant]
+
+
+def _refuse_expired(video: VideoRecord, message: str, param: str) -> None:
+    """410 ``video_expired`` with ``message`` once ``video``'s assets are past their expiry."""
+    if video.expires_at is not None and video.expires_at <= now_s():
+        raise ApiError(410, message, param=param, code="video_expired")

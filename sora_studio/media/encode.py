@@ -11,20 +11,21 @@ import os
 import tempfile
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 
 import av
 import numpy as np
 from numpy.typing import NDArray
 
+from sora_studio.core.closing import Closing
 from sora_studio.media.probe import MediaError
 
 AUDIO_RATE = 48_000
 _AAC_FRAME = 1024  # samples per AAC frame
 
 
-class Mp4Writer:
-    """Encode RGB frames and float audio into ``path`` (a context manager).
+class Mp4Writer(Closing):
+    """Encode RGB frames and float audio into ``path`` (a context manager: closed at the end of a
+    ``with`` block, aborted when the block raised).
 
     Frames must be ``uint8`` arrays shaped ``(height, width, 3)``. Audio is float32 in -1..1, mono
     ``(n,)`` or stereo ``(n, 2)``; on close the audio is padded with silence or cut so that it lasts
@@ -83,20 +84,6 @@ class Mp4Writer:
             self._audio = self._container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
             self._audio.time_base = Fraction(1, AUDIO_RATE)
         self._closed = False
-
-    def __enter__(self) -> Mp4Writer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def write_frame(self, rgb: NDArray[np.uint8]) -> None:
         """Encode one RGB frame; its shape must be exactly ``(height, width, 3)``."""

@@ -89,6 +89,20 @@ def _spent_amount(row: Row) -> Decimal:
     return Decimal(cost) if cost is not None else Decimal(row["estimate_cents"])
 
 
+class _Tally:
+    """How many jobs fell in one bucket of the summary, and their cents added up."""
+
+    __slots__ = ("cents", "jobs")
+
+    def __init__(self) -> None:
+        self.jobs = 0
+        self.cents = _ZERO
+
+    def add(self, cents: Decimal) -> None:
+        self.jobs += 1
+        self.cents += cents
+
+
 class SpendRepo(RepoBase):
     """Spend summary and the budget cap's committed amount."""
 
@@ -105,8 +119,7 @@ class SpendRepo(RepoBase):
         self, *, provider: str | None = None, tz: tzinfo | None = None
     ) -> SpendSummary:
         """Totals over every job (or one provider's); days are in ``tz`` (local time if None)."""
-        total = in_flight = blocked = failed = rejected = approved = _ZERO
-        spent_n = in_flight_n = blocked_n = failed_n = rejected_n = approved_n = 0
+        spent, in_flight, blocked, failed, rejected, approved = (_Tally() for _ in range(6))
         approved_seconds = 0
         by_model: dict[str, Decimal] = {}
         by_day: dict[str, Decimal] = {}
@@ -116,47 +129,41 @@ class SpendRepo(RepoBase):
             status = JobStatus(row["status"])
             estimate = Decimal(row["estimate_cents"])
             if status is JobStatus.BLOCKED:
-                blocked_n += 1
-                blocked += estimate
+                blocked.add(estimate)
             elif status is JobStatus.FAILED:
-                failed_n += 1
-                failed += estimate
+                failed.add(estimate)
             elif status in IN_FLIGHT_STATUSES:
-                in_flight_n += 1
-                in_flight += estimate
+                in_flight.add(estimate)
             if not _is_spent(row):
                 continue
             amount = _spent_amount(row)
-            spent_n += 1
-            total += amount
+            spent.add(amount)
             by_model[row["model"]] = by_model.get(row["model"], _ZERO) + amount
             when = row["completed_at"] if row["completed_at"] is not None else row["created_at"]
             day = datetime.fromtimestamp(float(when), tz).date().isoformat()
             by_day[day] = by_day.get(day, _ZERO) + amount
             review = ReviewStatus(row["review_status"])
             if review is ReviewStatus.REJECTED:
-                rejected_n += 1
-                rejected += amount
+                rejected.add(amount)
             elif review is ReviewStatus.APPROVED:
-                approved_n += 1
-                approved += amount
+                approved.add(amount)
                 approved_seconds += int(row["seconds"])
         return SpendSummary(
-            total_cents=total,
-            spent_jobs=spent_n,
-            in_flight_jobs=in_flight_n,
-            in_flight_estimate_cents=in_flight,
-            blocked_jobs=blocked_n,
-            blocked_estimate_cents=blocked,
-            failed_jobs=failed_n,
-            failed_estimate_cents=failed,
+            total_cents=spent.cents,
+            spent_jobs=spent.jobs,
+            in_flight_jobs=in_flight.jobs,
+            in_flight_estimate_cents=in_flight.cents,
+            blocked_jobs=blocked.jobs,
+            blocked_estimate_cents=blocked.cents,
+            failed_jobs=failed.jobs,
+            failed_estimate_cents=failed.cents,
             by_model=dict(sorted(by_model.items())),
             by_day=dict(sorted(by_day.items())),
-            rejected_jobs=rejected_n,
-            rejected_cents=rejected,
-            approved_jobs=approved_n,
+            rejected_jobs=rejected.jobs,
+            rejected_cents=rejected.cents,
+            approved_jobs=approved.jobs,
             approved_seconds=approved_seconds,
-            approved_cents=approved,
+            approved_cents=approved.cents,
         )
 
     def committed_cents(self, *, provider: str | None = None) -> Decimal:

@@ -14,6 +14,10 @@ from typing import Any
 
 import pytest
 
+from sora_studio.api.provider import ProviderProfile
+from sora_studio.api.videos import VideosClient
+from sora_studio.core.models import RenderRequest
+
 # Offered to the tests in this folder: a key store that lives in memory.
 from tests.memory_keyring import memory_keyring as memory_keyring
 
@@ -34,6 +38,42 @@ class Seen:
     path: str
     headers: dict[str, str]  # names in lower case
     body: bytes
+
+
+def client_for(server: Any, preset: str = "generic", **profile_args: Any) -> VideosClient:
+    """A client for a keyless gateway named "test" at ``server`` (canned or an emulator), 3 s
+    timeout; ``profile_args`` are further ``ProviderProfile`` fields."""
+    profile = ProviderProfile(
+        "test", "gateway", server.base_url, "none", timeout_s=3.0, preset=preset, **profile_args
+    )
+    return VideosClient(profile)
+
+
+def render_request(**changes: Any) -> RenderRequest:
+    """A request for "a red kite" (sora-2, 1280x720, 8 s), with ``changes``."""
+    fields: dict[str, Any] = {
+        "prompt": "a red kite",
+        "model": "sora-2",
+        "size": "1280x720",
+        "seconds": 8,
+    }
+    fields.update(changes)
+    return RenderRequest(**fields)
+
+
+def dynamo_answer(**result: Any) -> dict[str, Any]:
+    """A finished NVIDIA Dynamo video object whose one result is ``result`` (a url or b64_json)."""
+    return {
+        "id": "video-8c2f",
+        "object": "video",
+        "model": "wan-2.1-t2v-1.3b",
+        "status": "completed",
+        "progress": 100,
+        "created": 1700000300,
+        "data": [result],
+        "error": None,
+        "inference_time_s": 41.5,
+    }
 
 
 class _QuietServer(ThreadingHTTPServer):

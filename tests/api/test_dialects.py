@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from sora_studio.api.provider import ProviderProfile
 from sora_studio.api.videos import VideosClient
 from sora_studio.core.capabilities import BodyFormat
 from sora_studio.core.errors import ProviderError
@@ -22,7 +21,7 @@ from sora_studio.core.models import (
     Operation,
     RenderRequest,
 )
-from tests.api.conftest import Canned, Seen
+from tests.api.conftest import Canned, Seen, client_for, dynamo_answer, render_request
 
 VIDEO: dict[str, Any] = {
     "id": "video_gen_1",
@@ -41,23 +40,8 @@ MISSING_PROMPT = {
 }
 
 
-def client_for(server: Any, preset: str, **profile_args: Any) -> VideosClient:
-    profile = ProviderProfile(
-        "test", "gateway", server.base_url, "none", timeout_s=3.0, preset=preset, **profile_args
-    )
-    return VideosClient(profile)
-
-
 def kite(**changes: Any) -> RenderRequest:
-    fields: dict[str, Any] = {
-        "prompt": "a red kite",
-        "model": "wan-2.2-ti2v-5b",
-        "size": "1280x720",
-        "seconds": 4,
-        "extras": EXTRAS,
-    }
-    fields.update(changes)
-    return RenderRequest(**fields)
+    return render_request(**{"model": "wan-2.2-ti2v-5b", "seconds": 4, "extras": EXTRAS, **changes})
 
 
 def is_multipart(seen: Seen) -> bool:
@@ -236,20 +220,6 @@ def test_bad_extras_and_missing_model_are_refused_before_sending(canned: Any) ->
 
 
 # -- synchronous servers (NVIDIA Dynamo) ------------------------------------------------------
-
-
-def dynamo_answer(**result: Any) -> dict[str, Any]:
-    return {
-        "id": "video-8c2f",
-        "object": "video",
-        "model": "wan-2.1-t2v-1.3b",
-        "status": "completed",
-        "progress": 100,
-        "created": 1700000300,
-        "data": [result],
-        "error": None,
-        "inference_time_s": 41.5,
-    }
 
 
 def sync_client(canned: Any) -> VideosClient:

@@ -26,20 +26,17 @@ from sora_studio.core.models import (
 )
 from sora_studio.emulator.faults import EmulatorSettings
 from sora_studio.emulator.server import EmulatorServer
+from tests.api.conftest import render_request
 
 DEFAULTS = EmulatorSettings(poll_after_ms=20).to_dict()
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
-    server = EmulatorServer(
+    with EmulatorServer(
         tmp_path_factory.mktemp("emulator"), settings=EmulatorSettings(**DEFAULTS)
-    )
-    server.start()
-    try:
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -65,14 +62,7 @@ def client(emulator: EmulatorServer) -> Iterator[VideosClient]:
 
 
 def kite(**changes: Any) -> RenderRequest:
-    fields: dict[str, Any] = {
-        "prompt": "a red kite over a windy beach",
-        "model": "sora-2",
-        "size": "1280x720",
-        "seconds": 4,
-    }
-    fields.update(changes)
-    return RenderRequest(**fields)
+    return render_request(**{"prompt": "a red kite over a windy beach", "seconds": 4, **changes})
 
 
 def wait_finished(client: VideosClient, video: RemoteVideo, timeout: float = 30.0) -> RemoteVideo:

@@ -24,14 +24,10 @@ LITELLM_HEADERS = {"x-litellm-version": "1.108.7", "x-litellm-call-id": "abc"}
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
-    server = EmulatorServer(
+    with EmulatorServer(
         tmp_path_factory.mktemp("probe-emulator"), settings=EmulatorSettings(poll_after_ms=20)
-    )
-    server.start()
-    try:
+    ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def litellm_like(seen: Seen) -> Canned:

@@ -16,6 +16,7 @@ from sora_studio.api.remote import (
     parse_retry_after_s,
     video_from_mapping,
 )
+from tests.api.conftest import dynamo_answer
 
 
 def test_video_from_mapping_reads_every_field() -> None:
@@ -124,19 +125,7 @@ def test_hints_from_real_headers_are_case_insensitive() -> None:
 
 
 def test_dynamo_object_with_created_url_and_string_error() -> None:
-    video = video_from_mapping(
-        {
-            "id": "video-8c2f",
-            "object": "video",
-            "model": "wan-2.1-t2v-1.3b",
-            "status": "completed",
-            "progress": 100,
-            "created": 1700000300,
-            "data": [{"url": "file:///srv/out/video-8c2f.mp4"}],
-            "error": None,
-            "inference_time_s": 41.5,
-        }
-    )
+    video = video_from_mapping(dynamo_answer(url="file:///srv/out/video-8c2f.mp4"))
     assert video.created_at == 1700000300
     assert video.result_url == "file:///srv/out/video-8c2f.mp4"
     assert video.inference_time_s == 41.5

@@ -23,8 +23,8 @@ from sora_studio.core.models import (
     ErrorClass,
     ImageInfo,
     Operation,
-    RenderRequest,
 )
+from tests.api.conftest import client_for, render_request
 
 VIDEO: dict[str, Any] = {
     "id": "video_1",
@@ -41,24 +41,6 @@ VIDEO: dict[str, Any] = {
     "remixed_from_video_id": None,
     "error": None,
 }
-
-
-def client_for(server: Any, **profile_args: Any) -> VideosClient:
-    profile = ProviderProfile(
-        "test", "gateway", server.base_url, "none", timeout_s=3.0, **profile_args
-    )
-    return VideosClient(profile)
-
-
-def request(**changes: Any) -> RenderRequest:
-    fields: dict[str, Any] = {
-        "prompt": "a red kite",
-        "model": "sora-2",
-        "size": "1280x720",
-        "seconds": 8,
-    }
-    fields.update(changes)
-    return RenderRequest(**fields)
 
 
 def test_client_uses_explicit_timeout_and_retry_budget(canned: Any) -> None:
@@ -175,8 +157,8 @@ def test_create_plain_and_with_reference_file_go_multipart(canned: Any, tmp_path
     ref = tmp_path / "ref.png"
     ref.write_bytes(b"\x89PNG\r\n\x1a\nfake")
     with client_for(canned) as client:
-        video, hints = client.create(request())
-        client.create(request(), reference_path=ref)
+        video, hints = client.create(render_request())
+        client.create(render_request(), reference_path=ref)
     assert video.id == "video_1" and hints.poll_after_ms == 40
     plain, with_ref = canned.seen
     assert plain.headers["content-type"].startswith("multipart/form-data")
@@ -191,7 +173,7 @@ def test_create_with_characters_goes_json_with_inline_reference(
     canned.queue(body=VIDEO)
     ref = tmp_path / "first.webp"
     ref.write_bytes(b"RIFFxxxxWEBP")
-    req = request(
+    req = render_request(
         characters=(CharacterRef("char_1", "Kiwi"),),
         reference=ImageInfo("webp", 1280, 720, path=str(ref)),
     )
@@ -208,7 +190,7 @@ def test_create_with_characters_goes_json_with_inline_reference(
 def test_create_by_file_id_goes_json(canned: Any) -> None:
     canned.queue(body=VIDEO)
     with client_for(canned) as client:
-        client.create(request(), reference_file_id="file-abc")
+        client.create(render_request(), reference_file_id="file-abc")
     assert json.loads(canned.seen[0].body)["input_reference"] == {"file_id": "file-abc"}
 
 
@@ -216,12 +198,12 @@ def test_edit_extend_remix_routes(canned: Any) -> None:
     canned.queue(body={**VIDEO, "id": "video_new"})
     with client_for(canned) as client:
         client.create(
-            request(operation=Operation.EDIT, source_remote_id="video_src", prompt="bluer")
+            render_request(operation=Operation.EDIT, source_remote_id="video_src", prompt="bluer")
         )
         client.extend("video_src", "keep going", 4)
         client.remix("video_src", "at night")
         with pytest.raises(ProviderError, match="source video"):
-            client.create(request(operation=Operation.REMIX))
+            client.create(render_request(operation=Operation.REMIX))
     edit, extend, remix = canned.seen
     assert edit.path == "/v1/videos/edits"
     assert json.loads(edit.body) == {"prompt": "bluer", "video": {"id": "video_src"}}
@@ -238,7 +220,7 @@ def test_edit_extend_remix_routes(canned: Any) -> None:
 def test_missing_reference_file_is_invalid_request(canned: Any, tmp_path: Path) -> None:
     canned.queue(body=VIDEO)
     with client_for(canned) as client, pytest.raises(ProviderError) as info:
-        client.create(request(), reference_path=tmp_path / "nope.png")
+        client.create(render_request(), reference_path=tmp_path / "nope.png")
     assert info.value.error_class is ErrorClass.INVALID_REQUEST
     assert info.value.param == "input_reference"
     assert canned.seen == []
@@ -331,7 +313,7 @@ def test_retired_openai_profile_explains_instead_of_sending() -> None:
     openai_profile = next(p for p in builtin_profiles({}) if p.name == "openai")
     with VideosClient(openai_profile, api_key="sk-test-000000") as client:
         for call in (
-            lambda: client.create(request()),
+            lambda: client.create(render_request()),
             lambda: client.remix("video_1", "again"),
             lambda: client.edit("video_1", "bluer"),
             lambda: client.extend("video_1", "more", 4),

@@ -22,10 +22,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench_scrub import render_sample, seed_library  # type: ignore[import-not-found]
+from bench_scrub import open_panel, sample_library  # type: ignore[import-not-found]
 from PySide6.QtWidgets import QApplication
-
-from sora_studio.ui.review.review_panel import ReviewPanel
 
 CLIPS = 10_000
 TIMEOUT_S = 60
@@ -46,19 +44,12 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        t0 = time.perf_counter()
-        media = render_sample(root / "sample")
-        seed_library(root / "studio.sqlite3", CLIPS, media)
-        print(f"library: {CLIPS} clips seeded in {time.perf_counter() - t0:.1f} s")
+        _, set_up_s = sample_library(root, CLIPS)
+        print(f"library: {CLIPS} clips seeded in {set_up_s:.1f} s")
         print(f"RSS before the panel: {rss_mb():.0f} MB")
         painted: list[int] = []
         start = time.perf_counter()
-        panel = ReviewPanel(
-            root / "studio.sqlite3",
-            root / "library",
-            reviewer="bench",
-            with_audio=False,
-        )
+        panel = open_panel(root)
         panel.grid.clip_delegate.paint_listener = lambda job, _frame: painted.append(job)
         built = time.perf_counter() - start
         panel.resize(1600, 1000)

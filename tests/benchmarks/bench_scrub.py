@@ -98,6 +98,21 @@ def decode_frame_ms(video: Path, frame: int) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def sample_library(root: Path, count: int) -> tuple[RenderedFiles, float]:
+    """A library in ``root`` with ``count`` ready clips sharing one rendered clip's media (see
+    :func:`seed_library`); returns that media and the seconds the set-up took."""
+    t0 = time.perf_counter()
+    media = render_sample(root / "sample")
+    seed_library(root / "studio.sqlite3", count, media)
+    return media, time.perf_counter() - t0
+
+
+def open_panel(root: Path) -> ReviewPanel:
+    """The review panel on the library in ``root``, as the benchmarks measure it (no audio)."""
+    library = root / "library"
+    return ReviewPanel(root / "studio.sqlite3", library, reviewer="bench", with_audio=False)
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -107,19 +122,12 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        t0 = time.perf_counter()
-        media = render_sample(root / "sample")
-        seed_library(root / "studio.sqlite3", CLIPS, media)
+        media, set_up_s = sample_library(root, CLIPS)
         print(
             f"library: {CLIPS} clips sharing one real 1280x720 clip's media "
-            f"({time.perf_counter() - t0:.1f} s set-up)"
+            f"({set_up_s:.1f} s set-up)"
         )
-        panel = ReviewPanel(
-            root / "studio.sqlite3",
-            root / "library",
-            reviewer="bench",
-            with_audio=False,
-        )
+        panel = open_panel(root)
         panel.resize(1600, 1000)
         panel.show()
         app.processEvents()

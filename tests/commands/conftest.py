@@ -102,9 +102,5 @@ def lib(tmp_path: Path) -> Path:
 def slow_emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
     """An emulator whose renders take at least 4 s, so a command can be stopped mid-job."""
     settings = EmulatorSettings(min_job_seconds=4.0, poll_after_ms=50, seed=7)
-    server = EmulatorServer(tmp_path / "slow-emulator", settings)
-    server.start()
-    try:
+    with EmulatorServer(tmp_path / "slow-emulator", settings) as server:
         yield server
-    finally:
-        server.stop()

@@ -27,6 +27,15 @@ def _names(capsys: pytest.CaptureFixture[str], lib: Path) -> list[str]:
     return [row["name"] for row in rows]
 
 
+def _add(
+    capsys: pytest.CaptureFixture[str], lib: Path, name: str, preset: str, url: str, *flags: str
+) -> None:
+    """``providers add NAME --preset PRESET --base-url URL FLAGS``, which must succeed."""
+    argv = ["add", name, "--preset", preset, "--base-url", url, *flags]
+    code, _, err = run_cli(capsys, "--data-dir", str(lib), "providers", *argv)
+    assert code == 0, err
+
+
 def test_add_list_show_set_default_remove(
     lib: Path,
     capsys: pytest.CaptureFixture[str],
@@ -42,22 +51,8 @@ def test_add_list_show_set_default_remove(
     assert "added provider gw (LiteLLM gateway) at http://127.0.0.1:4000/v1" in out
     assert memory_keyring.passwords[("sora-studio", "gw")] == KEY
     monkeypatch.setenv("WAN_KEY", "wan-secret-99887766")
-    code, _, err = run_cli(
-        capsys,
-        *data,
-        "providers",
-        "add",
-        "wan",
-        "--preset",
-        "sglang",
-        "--base-url",
-        "http://10.0.0.5:30000/v1/",
-        "--key-env",
-        "WAN_KEY",
-        "--concurrency",
-        "3",
-    )
-    assert code == 0, err
+    wan_flags = ("--key-env", "WAN_KEY", "--concurrency", "3")
+    _add(capsys, lib, "wan", "sglang", "http://10.0.0.5:30000/v1/", *wan_flags)
 
     code, rows, _ = run_json(capsys, *data, "providers", "list", "--json")
     by_name = {row["name"]: row for row in rows}
@@ -171,19 +166,7 @@ def test_remove_is_refused_while_the_provider_has_unfinished_jobs(
 ) -> None:
     data = ["--data-dir", str(lib)]
     emulator.emulator.update_settings({"min_job_seconds": 60.0})
-    code, _, err = run_cli(
-        capsys,
-        *data,
-        "providers",
-        "add",
-        "emu",
-        "--preset",
-        "emulator",
-        "--base-url",
-        emulator.base_url,
-        "--no-key",
-    )
-    assert code == 0, err
+    _add(capsys, lib, "emu", "emulator", emulator.base_url, "--no-key")
     code, job, err = run_json(
         capsys, *data, "render", "a quiet harbour", "--provider", "emu", "--json"
     )
@@ -198,19 +181,7 @@ def test_test_prints_every_step_and_apply_saves_what_was_found(
 ) -> None:
     data = ["--data-dir", str(lib)]
     # A profile that believes the server cannot list videos (the LiteLLM preset's view).
-    code, _, err = run_cli(
-        capsys,
-        *data,
-        "providers",
-        "add",
-        "emu",
-        "--preset",
-        "litellm",
-        "--base-url",
-        emulator.base_url,
-        "--no-key",
-    )
-    assert code == 0, err
+    _add(capsys, lib, "emu", "litellm", emulator.base_url, "--no-key")
     code, out, _ = run_cli(capsys, *data, "providers", "test", "emu")
     assert code == 0
     for request in ("GET /v1/models", "GET /v1/videos?limit=1", "GET /v1/videos/video_"):
@@ -274,19 +245,7 @@ def test_test_the_built_in_emulator_and_an_unreachable_server(
     assert report["reachable"] is True and report["list_supported"] is True
     assert report["base_url"].startswith("http://127.0.0.1:")
 
-    code, _, err = run_cli(
-        capsys,
-        *data,
-        "providers",
-        "add",
-        "gone",
-        "--preset",
-        "generic",
-        "--base-url",
-        "http://127.0.0.1:9/v1",
-        "--no-key",
-    )
-    assert code == 0, err
+    _add(capsys, lib, "gone", "generic", "http://127.0.0.1:9/v1", "--no-key")
     code, out, _ = run_cli(capsys, *data, "providers", "test", "gone")
     assert code == 1
     assert "reachable: no" in out and "Could not reach http://127.0.0.1:9/v1" in out

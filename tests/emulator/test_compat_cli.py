@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,12 +13,7 @@ import pytest
 from sora_studio.cli import main
 from sora_studio.emulator.faults import EmulatorSettings
 from tests.emulator.compat_support import http, start
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.emulator.process_support import emulator_process
 
 
 def test_help_shows_compat(capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,34 +36,14 @@ def test_unknown_mode_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_python_dash_m_emulator_serves_the_mode(tmp_path: Path) -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sora_studio.emulator",
-            "--compat",
-            "sglang",
-            "--served-model",
-            "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(tmp_path / "emu"),
-            "--render-threads",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        banner = process.stdout.readline()
+    served = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+    args = ("--compat", "sglang", "--served-model", served, "--data-dir", str(tmp_path / "emu"))
+    with emulator_process("sora_studio.emulator", *args, "--render-threads") as (port, banner):
         assert f"http://127.0.0.1:{port}/v1" in banner and "imitating sglang" in banner, banner
         base = f"http://127.0.0.1:{port}"
         with urllib.request.urlopen(f"{base}/v1/models", timeout=10) as answer:  # no key needed
             models = json.load(answer)
-        assert models["data"][0]["id"] == "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+        assert models["data"][0]["id"] == served
         body = json.dumps({"prompt": "a windmill", "size": "320x180", "seconds": 1}).encode()
         create = urllib.request.Request(
             f"{base}/v1/videos", body, {"content-type": "application/json"}
@@ -87,10 +58,6 @@ def test_python_dash_m_emulator_serves_the_mode(tmp_path: Path) -> None:
                 video = json.load(answer)
         with urllib.request.urlopen(f"{base}/_emulator/stats", timeout=10) as answer:
             assert json.load(answer)["compat"]["mode"] == "sglang"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, errors = process.communicate(timeout=15)
-    assert process.returncode == 0, errors
 
 
 def test_mode_is_fixed_for_the_run(tmp_path: Path) -> None:

@@ -12,22 +12,8 @@ import pytest
 
 from sora_studio.emulator.server import EmulatorServer
 from tests.emulator.compat_support import decodes, http, poll, start
+from tests.providers.litellm_proxy import VIDEO_FIELDS
 
-VIDEO_FIELDS = [
-    "id",
-    "object",
-    "status",
-    "created_at",
-    "completed_at",
-    "expires_at",
-    "error",
-    "progress",
-    "remixed_from_video_id",
-    "seconds",
-    "size",
-    "model",
-    "usage",
-]
 ROUTE = re.compile(
     r"litellm:custom_llm_provider:(\w+);model_id:([\w.-]+);video_id:(video_\w+);"
     r"deployment_id:[0-9a-f]{64}"
@@ -62,7 +48,7 @@ def test_render_through_the_proxy(
         prompt="a paper boat", model="sora-2", size="1280x720", seconds="4"
     )
     body = raw.http_response.json()
-    assert list(body) == VIDEO_FIELDS  # no prompt, no quality
+    assert tuple(body) == VIDEO_FIELDS  # no prompt, no quality
     assert body["usage"] == {"duration_seconds": 4.0}
     assert raw.headers["x-litellm-version"] == "1.108.7"
     assert raw.headers["x-litellm-model-group"] == "sora-2"

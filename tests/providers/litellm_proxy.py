@@ -47,6 +47,23 @@ UPSTREAM_KEY = "sk-emulator-upstream"
 ROUTED_MODELS = ("sora-2", "sora-2-pro")
 START_TIMEOUT_S = 180.0  # 5-10 s on an idle machine; over 80 s was seen on a loaded one
 STOP_TIMEOUT_S = 10.0
+# The keys of every video object the proxy returns, in its order: no "prompt", no "quality"
+# (pinned by test_litellm_contract.py; the emulator's ``--compat litellm`` answers the same).
+VIDEO_FIELDS = (
+    "id",
+    "object",
+    "status",
+    "created_at",
+    "completed_at",
+    "expires_at",
+    "error",
+    "progress",
+    "remixed_from_video_id",
+    "seconds",
+    "size",
+    "model",
+    "usage",
+)
 # What the emulator behind the proxy does unless a test changes it (and puts it back).
 EMULATOR_DEFAULTS: dict[str, Any] = {
     "min_job_seconds": 0.0,

@@ -33,6 +33,7 @@ from PIL import Image
 from sora_studio.emulator.records import VideoRecord
 from tests.providers.litellm_proxy import (
     MASTER_KEY,
+    VIDEO_FIELDS,
     EgressTrap,
     LiteLLMProxy,
     proxy_env,
@@ -55,22 +56,7 @@ DECODED_CHARACTER_ID = re.compile(
     r"^litellm:custom_llm_provider:openai;model_id:(?P<deployment>[0-9a-f]{64});"
     r"character_id:(?P<character_id>char_[0-9a-f]+)$"
 )
-# Every video object the proxy returns has exactly these keys: no "prompt", no "quality".
-VIDEO_KEYS = {
-    "id",
-    "object",
-    "status",
-    "created_at",
-    "completed_at",
-    "expires_at",
-    "error",
-    "progress",
-    "remixed_from_video_id",
-    "seconds",
-    "size",
-    "model",
-    "usage",
-}
+VIDEO_KEYS = frozenset(VIDEO_FIELDS)  # every video object has exactly these keys
 UPSTREAM_HEADERS = ("openai-poll-after-ms", "x-request-id", "retry-after", "retry-after-ms")
 ERROR_TAIL = (
     "\n\nLiteLLM: model group 'sora-2' failed with the error above. No fallback was attempted."

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.lifecycle import PollPolicy
 from sora_studio.core.models import Job
 from sora_studio.emulator.faults import EmulatorSettings
@@ -99,6 +100,14 @@ class Studio:
         return data
 
 
+def save_gateway(repo: Repository, name: str, base_url: str, preset: str, **fields: Any) -> None:
+    """Save a keyless gateway profile at ``base_url`` (as Settings > Providers would)."""
+    profile = ProviderProfile(
+        name=name, kind="gateway", base_url=base_url, key_source="none", preset=preset, **fields
+    )
+    repo.upsert_provider_dict(profile.to_dict())
+
+
 def make_engine(root: Path, base_url: str, **kwargs: Any) -> tuple[Repository, JobEngine]:
     repo = Repository(open_db(root / "studio.sqlite3"))
     registry = ProviderRegistry(repo, env={}, emulator_base_url=base_url)
@@ -114,10 +123,9 @@ def make_clip() -> ClipMaker:
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
-    server = EmulatorServer(tmp_path / "emulator", EmulatorSettings(poll_after_ms=50, seed=7))
-    server.start()
-    yield server
-    server.stop()
+    settings = EmulatorSettings(poll_after_ms=50, seed=7)
+    with EmulatorServer(tmp_path / "emulator", settings) as server:
+        yield server
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 
-from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import AssetVariant, ErrorClass, JobStatus
 from sora_studio.emulator.server import EmulatorServer
@@ -25,7 +24,7 @@ from sora_studio.services.providers import ProviderRegistry
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 from tests.emulator.compat_support import start
-from tests.services.conftest import FAST_POLICY, Studio, order
+from tests.services.conftest import FAST_POLICY, Studio, order, save_gateway
 
 pytestmark = pytest.mark.slow
 
@@ -40,15 +39,7 @@ def _stats(server: EmulatorServer) -> dict[str, int]:
 
 def _studio(root: Path, server: EmulatorServer, preset: str, **fields: Any) -> Studio:
     repo = Repository(open_db(root / "studio.sqlite3"))
-    profile = ProviderProfile(
-        name=PROVIDER,
-        kind="gateway",
-        base_url=server.base_url,
-        key_source="none",
-        preset=preset,
-        **fields,
-    )
-    repo.upsert_provider_dict(profile.to_dict())
+    save_gateway(repo, PROVIDER, server.base_url, preset, **fields)
     registry = ProviderRegistry(repo, env={})
     engine = JobEngine(repo, registry, root / "library", policy=FAST_POLICY)
     return Studio(root, server, repo, registry, engine)

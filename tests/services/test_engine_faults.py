@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sora_studio.core.lifecycle import PollPolicy
-from sora_studio.core.models import ErrorClass, JobStatus
+from sora_studio.core.models import ErrorClass, Job, JobStatus
 from sora_studio.services.engine import JobEngine
 from sora_studio.services.orders import JobUpdate
 from sora_studio.services.setting_keys import BUDGET_SETTING
@@ -27,11 +27,17 @@ def _partial_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*.part")] if root.exists() else []
 
 
-def test_429_storm_waits_and_sends_once(studio: Studio) -> None:
-    seen = _statuses(studio)
-    studio.faults(rate_limit_burst=3, rate_limit_retry_after_ms=200)
+def _render_one(studio: Studio, **faults: object) -> Job:
+    """One order sent with the emulator's ``faults`` set, once it has settled."""
+    studio.faults(**faults)
     [job] = studio.engine.submit(order())
     [done] = studio.settle(job.id)
+    return done
+
+
+def test_429_storm_waits_and_sends_once(studio: Studio) -> None:
+    seen = _statuses(studio)
+    done = _render_one(studio, rate_limit_burst=3, rate_limit_retry_after_ms=200)
     assert done.status is JobStatus.READY and done.error_class is None
     limited = [u for u in seen if u.job.status is JobStatus.RATE_LIMITED]
     assert limited and "rate limited" in (limited[0].job.error_message or "")
@@ -76,9 +82,7 @@ def test_some_cut_downloads_still_end_ready(studio: Studio) -> None:
 
 
 def test_expired_assets_end_expired_with_a_message(studio: Studio) -> None:
-    studio.faults(expiry_seconds=0)
-    [job] = studio.engine.submit(order())
-    [done] = studio.settle(job.id)
+    done = _render_one(studio, expiry_seconds=0)
     assert done.status is JobStatus.EXPIRED
     assert done.error_class is ErrorClass.EXPIRED
     assert "Render it again" in (done.error_message or "")
@@ -96,9 +100,7 @@ def test_expiry_warning_before_the_files_go(studio: Studio) -> None:
 
 
 def test_policy_block_is_kept_apart_from_failures(studio: Studio) -> None:
-    studio.faults(block_rate=1.0)
-    [job] = studio.engine.submit(order())
-    [done] = studio.settle(job.id)
+    done = _render_one(studio, block_rate=1.0)
     assert done.status is JobStatus.BLOCKED
     assert done.error_class is ErrorClass.POLICY_BLOCKED
     assert "rephrase" in (done.error_message or "")

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.models import AssetVariant, ErrorClass, JobStatus
 from sora_studio.services.engine import JobEngine
 from sora_studio.services.providers import ProviderRegistry
@@ -23,7 +22,7 @@ from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 from tests.api.conftest import Canned, CannedServer, Seen
 from tests.media_factory import write_clip
-from tests.services.conftest import FAST_POLICY, PROMPT, order
+from tests.services.conftest import FAST_POLICY, PROMPT, order, save_gateway
 
 PROVIDER = "shaky"
 BAD_GATEWAY = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
@@ -69,15 +68,9 @@ def shaky(tmp_path: Path) -> Iterator[Callable[[Script], JobEngine]]:
     def make(script: Script) -> JobEngine:
         canned.route = script
         repo = Repository(open_db(tmp_path / "studio.sqlite3"))
-        profile = ProviderProfile(
-            name=PROVIDER,
-            kind="gateway",
-            base_url=canned.base_url,
-            key_source="none",
-            preset="generic",
-            capability_overrides={"list_videos": False},
+        save_gateway(
+            repo, PROVIDER, canned.base_url, "generic", capability_overrides={"list_videos": False}
         )
-        repo.upsert_provider_dict(profile.to_dict())
         engine = JobEngine(
             repo, ProviderRegistry(repo, env={}), tmp_path / "lib", policy=FAST_POLICY
         )

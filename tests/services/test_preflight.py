@@ -8,18 +8,11 @@ from sora_studio.core.catalog import default_catalog
 from sora_studio.core.models import Operation
 from sora_studio.services.orders import RenderOrder
 from sora_studio.services.preflight import compute_preflight
+from tests.services.conftest import order
 
 
 def _order(**changes: object) -> RenderOrder:
-    fields: dict[str, object] = {
-        "prompt": "a paper boat drifting down a rainy gutter",
-        "model": "sora-2",
-        "size": "1280x720",
-        "seconds": 8,
-        "provider": "emulator",
-    }
-    fields.update(changes)
-    return RenderOrder(**fields)  # type: ignore[arg-type]
+    return order(**{"prompt": "a paper boat drifting down a rainy gutter", "seconds": 8, **changes})
 
 
 def test_clean_order_costs_per_variant_total_and_batch() -> None:

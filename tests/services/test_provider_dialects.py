@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import pytest
 
-from sora_studio.api.provider import ProviderProfile
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import AssetVariant, ErrorClass, JobStatus
 from sora_studio.emulator.server import EmulatorServer
@@ -24,7 +23,7 @@ from sora_studio.services.engine import JobEngine
 from sora_studio.services.providers import ProviderRegistry
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
-from tests.services.conftest import FAST_POLICY, Studio, order
+from tests.services.conftest import FAST_POLICY, Studio, order, save_gateway
 
 GATEWAY = "gateway"
 
@@ -37,15 +36,7 @@ def _stats(emulator: EmulatorServer) -> dict[str, int]:
 
 def _studio(root: Path, emulator: EmulatorServer, **capabilities: Any) -> Studio:
     repo = Repository(open_db(root / "studio.sqlite3"))
-    profile = ProviderProfile(
-        name=GATEWAY,
-        kind="gateway",
-        base_url=emulator.base_url,
-        key_source="none",
-        preset="generic",
-        capability_overrides=capabilities,
-    )
-    repo.upsert_provider_dict(profile.to_dict())
+    save_gateway(repo, GATEWAY, emulator.base_url, "generic", capability_overrides=capabilities)
     registry = ProviderRegistry(repo, env={}, emulator_base_url=emulator.base_url)
     engine = JobEngine(repo, registry, root / "library", policy=FAST_POLICY)
     return Studio(root, emulator, repo, registry, engine)

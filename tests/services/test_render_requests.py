@@ -11,11 +11,11 @@ import pytest
 from sora_studio.core.catalog import default_catalog
 from sora_studio.core.models import CharacterRef, ImageInfo, JobStatus, LineageKind, Operation
 from sora_studio.services import render_requests
-from sora_studio.services.orders import RenderOrder
 from sora_studio.services.submitter import Submitter
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 from tests.job_factory import add_job, make_job
+from tests.services.conftest import order as make_order
 
 
 @pytest.fixture
@@ -25,23 +25,11 @@ def repo(tmp_path: Path) -> Iterator[Repository]:
     repository.close()
 
 
-def _order(**changes: object) -> RenderOrder:
-    values: dict[str, object] = {
-        "prompt": "a lighthouse in a storm",
-        "model": "sora-2",
-        "size": "1280x720",
-        "seconds": 4,
-        "provider": "emulator",
-    }
-    values.update(changes)
-    return RenderOrder(**values)  # type: ignore[arg-type]
-
-
 def test_an_order_becomes_its_request_with_what_was_looked_up() -> None:
     reference = ImageInfo(format="png", width=1280, height=720, path="/refs/a.png")
     kim = CharacterRef(remote_id="char_1", name="Kim")
     request = render_requests.request_from_order(
-        _order(batch=True, operation=Operation.REMIX),
+        make_order(prompt="a lighthouse in a storm", batch=True, operation=Operation.REMIX),
         default_catalog(),
         source_remote_id="video_9",
         reference=reference,

@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,20 +28,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ.pop("OPENAI_BASE_URL", None)
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
 from sora_studio.api.provider import builtin_profiles
-from sora_studio.app import Desk, DeskOptions, attach_review, build_desk
+from sora_studio.app import Desk, DeskOptions
 from sora_studio.emulator.faults import EmulatorSettings
 from sora_studio.paths import resolve_paths
 from sora_studio.services.desk_writes import SaveSettings
 from sora_studio.services.orders import RenderOrder
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from tests.ui.screenshot_desk import close_desk, open_desk, wait
 
-SIZE = (1440, 900)
 ORDERS = (
     ("A paper boat drifting down a rain-soaked street at dusk, low angle", "sora-2", "1280x720", 4),
     (
@@ -62,15 +63,6 @@ ORDERS = (
 )
 
 
-def wait(app: QApplication, seconds: float, until: object = None) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        if callable(until) and until():
-            return
-        time.sleep(0.02)
-
-
 def shoot(desk: Desk, out: Path, name: str) -> Path:
     desk.window.repaint()
     path = out / name
@@ -87,15 +79,18 @@ def make_desk(app: QApplication, data: Path, settings: EmulatorSettings) -> Desk
         poll_interval_s=0.5,
         provider_overrides={"emulator": {"concurrency_limit": 3}},
     )
-    desk = build_desk(app, resolve_paths(data), options)
-    attach_review(desk)
-    desk.window.resize(*SIZE)
-    desk.window.show()
-    attached: list[object] = []
-    desk.engine_attached.connect(attached.append)
-    desk.start()
-    wait(app, 30, lambda: bool(attached))
-    return desk
+    return open_desk(app, resolve_paths(data), options, 30)
+
+
+@contextmanager
+def desk_in_temporary_library(
+    app: QApplication, prefix: str, settings: EmulatorSettings
+) -> Iterator[Desk]:
+    """:func:`make_desk` on a fresh library in a temporary folder; closed again afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as data:
+        desk = make_desk(app, Path(data), settings)
+        yield desk
+        close_desk(desk)
 
 
 def set_budget(app: QApplication, desk: Desk, cents: str) -> None:
@@ -105,20 +100,16 @@ def set_budget(app: QApplication, desk: Desk, cents: str) -> None:
 
 
 def empty_window(app: QApplication, out: Path) -> None:
-    with tempfile.TemporaryDirectory(prefix="shots-empty-") as data:
-        desk = make_desk(app, Path(data), EmulatorSettings())
+    with desk_in_temporary_library(app, "shots-empty-", EmulatorSettings()) as desk:
         wait(app, 1.0)
         shoot(desk, out, "1-main-window-empty.png")
-        desk.window.close()
-        desk.shutdown()
 
 
 def busy_queue(app: QApplication, out: Path) -> None:
     settings = EmulatorSettings(
         min_job_seconds=6.0, failure_rate=0.15, block_rate=0.15, seed=5, concurrency=3
     )
-    with tempfile.TemporaryDirectory(prefix="shots-queue-") as data:
-        desk = make_desk(app, Path(data), settings)
+    with desk_in_temporary_library(app, "shots-queue-", settings) as desk:
         set_budget(app, desk, "5000")
         for prompt, model, size, seconds in ORDERS:
             desk.engine.submit(
@@ -138,13 +129,10 @@ def busy_queue(app: QApplication, out: Path) -> None:
         desk.window.refresh_spend()
         wait(app, 1.5)
         shoot(desk, out, "2-queue-mixed-states.png")
-        desk.window.close()
-        desk.shutdown()
 
 
 def builder_problems(app: QApplication, out: Path) -> None:
-    with tempfile.TemporaryDirectory(prefix="shots-builder-") as data:
-        desk = make_desk(app, Path(data), EmulatorSettings())
+    with desk_in_temporary_library(app, "shots-builder-", EmulatorSettings()) as desk:
         store = Repository(open_db(desk.paths.database))  # as the CLI would add them
         for remote, name in (("char_1", "Captain Pip"), ("char_2", "Moss")):
             store.add_character(provider="emulator", remote_id=remote, name=name)
@@ -162,21 +150,18 @@ def builder_problems(app: QApplication, out: Path) -> None:
         panel.variants_spin.setValue(2)
         image = QImage(1000, 1000, QImage.Format.Format_RGB32)
         image.fill(QColor("#d9822b"))
-        reference = Path(data) / "rooftop.png"
+        reference = desk.paths.data / "rooftop.png"
         image.save(str(reference))
         panel.reference.set_path(reference)
         wait(app, 10, lambda: panel.reference.info is not None)
         panel.refresh_preflight()
         wait(app, 0.5)
         shoot(desk, out, "3-builder-validation-problems.png")
-        desk.window.close()
-        desk.shutdown()
 
 
 def builder_warning(app: QApplication, out: Path) -> None:
     """A prompt with only "may be refused" phrases: amber warnings, Render still enabled."""
-    with tempfile.TemporaryDirectory(prefix="shots-warning-") as data:
-        desk = make_desk(app, Path(data), EmulatorSettings())
+    with desk_in_temporary_library(app, "shots-warning-", EmulatorSettings()) as desk:
         panel = desk.prompt_panel
         panel.brief_form.set_field(
             "subject", "A detective kneels beside the murder scene in a rainy alley"
@@ -187,8 +172,6 @@ def builder_warning(app: QApplication, out: Path) -> None:
         wait(app, 10, lambda: panel.render_button.isEnabled())
         wait(app, 1.5)
         shoot(desk, out, "4-builder-policy-warning.png")
-        desk.window.close()
-        desk.shutdown()
 
 
 def builder_other_model(app: QApplication, out: Path) -> None:
@@ -206,14 +189,7 @@ def builder_other_model(app: QApplication, out: Path) -> None:
         options = DeskOptions(
             env={}, emulator_settings=EmulatorSettings(), remember_layout=False, poll_interval_s=0.5
         )
-        desk = build_desk(app, paths, options)
-        attach_review(desk)
-        desk.window.resize(*SIZE)
-        desk.window.show()
-        attached: list[object] = []
-        desk.engine_attached.connect(attached.append)
-        desk.start()
-        wait(app, 30, lambda: bool(attached))
+        desk = open_desk(app, paths, options, 30)
         panel = desk.prompt_panel
         panel.brief_form.set_field("subject", "A red fox trotting through fresh snow")
         panel.brief_form.set_field("camera", "low tracking shot, 35 mm")
@@ -229,8 +205,7 @@ def builder_other_model(app: QApplication, out: Path) -> None:
         wait(app, 1.5)
         shoot(desk, out, "5-builder-other-model-advanced.png")
         panel.grab().save(str(out / "5b-builder-panel.png"))
-        desk.window.close()
-        desk.shutdown()
+        close_desk(desk)
 
 
 def main() -> int:

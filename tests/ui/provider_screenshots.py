@@ -14,17 +14,16 @@ the emulator's ``sglang`` compat mode answers as it does. Not a test: pytest doe
 from __future__ import annotations
 
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QPoint
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from sora_studio.api.provider import ProviderProfile
-from sora_studio.app import Desk, DeskOptions, attach_review, build_desk
+from sora_studio.app import Desk, DeskOptions
 from sora_studio.core.models import JobStatus
 from sora_studio.emulator.faults import EmulatorSettings
 from sora_studio.emulator.server import EmulatorServer
@@ -43,19 +42,9 @@ from tests.providers.litellm_proxy import (
     run_litellm,
     write_config,
 )
+from tests.ui.screenshot_desk import close_desk, open_desk, wait
 
-SIZE = (1440, 900)
 KEY_VARIABLE = "LITELLM_KEY"
-
-
-def wait(app: QApplication, seconds: float, until: Callable[[], bool] | None = None) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        if until is not None and until():
-            return True
-        time.sleep(0.02)
-    return until is None
 
 
 def save(image: QImage, out: Path, name: str) -> None:
@@ -100,15 +89,9 @@ def _library(data: Path, profile: ProviderProfile) -> AppPaths:
 
 
 def _desk(app: QApplication, paths: AppPaths, env: dict[str, str]) -> Desk:
-    desk = build_desk(app, paths, DeskOptions(env=env, remember_layout=False, poll_interval_s=0.3))
-    attach_review(desk)
-    desk.window.resize(*SIZE)
-    desk.window.show()
-    attached: list[object] = []
-    desk.engine_attached.connect(attached.append)
-    desk.start()
-    wait(app, 60, lambda: bool(attached))
-    return desk
+    return open_desk(
+        app, paths, DeskOptions(env=env, remember_layout=False, poll_interval_s=0.3), 60
+    )
 
 
 def _settings(app: QApplication, desk: Desk, name: str) -> SettingsDialog:
@@ -204,6 +187,15 @@ def _show_clip(app: QApplication, desk: Desk, job_id: int) -> None:
     wait(app, 0.5)
 
 
+def _save_action_tooltip(
+    app: QApplication, desk: Desk, job_id: int, action: str, out: Path, name: str
+) -> None:
+    """The clip shown, with the tooltip of its ``action`` button (why that action is disabled)."""
+    _show_clip(app, desk, job_id)
+    bar = desk.window.review_widget.actions_bar  # type: ignore[attr-defined]
+    save(_with_tooltip(desk.window, bar.buttons[action], bar), out, name)
+
+
 def providers_litellm(app: QApplication, out: Path) -> None:
     """A new profile saved as "Other /v1/videos server" in front of a real LiteLLM proxy: Test
     connection finds it is LiteLLM and which models it routes; then a Veo 3.1 Fast clip."""
@@ -249,14 +241,10 @@ def providers_litellm(app: QApplication, out: Path) -> None:
                     provider=profile.name,
                 ),
             )
-            _show_clip(app, desk, veo)
-            bar = desk.window.review_widget.actions_bar  # type: ignore[attr-defined]
-            image = _with_tooltip(desk.window, bar.buttons["remix"], bar)
-            save(image, out, "8-clip-actions-litellm-veo.png")
+            _save_action_tooltip(app, desk, veo, "remix", out, "8-clip-actions-litellm-veo.png")
             _show_clip(app, desk, sora)
             save(desk.window.grab().toImage(), out, "8b-clip-actions-litellm-sora.png")
-            desk.window.close()
-            desk.shutdown()
+            close_desk(desk)
 
 
 def providers_sglang(app: QApplication, out: Path) -> None:
@@ -312,11 +300,7 @@ def providers_sglang(app: QApplication, out: Path) -> None:
                     provider=profile.name,
                 ),
             )
-            _show_clip(app, desk, wan)
-            bar = desk.window.review_widget.actions_bar  # type: ignore[attr-defined]
-            image = _with_tooltip(desk.window, bar.buttons["edit"], bar)
-            save(image, out, "9-clip-actions-sglang-wan.png")
-            desk.window.close()
-            desk.shutdown()
+            _save_action_tooltip(app, desk, wan, "edit", out, "9-clip-actions-sglang-wan.png")
+            close_desk(desk)
         finally:
             server.stop()
