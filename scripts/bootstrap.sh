@@ -44,6 +44,12 @@ for entry in "${TOOL_PACKAGES[@]}"; do
     missing+=("${entry%%:*}")
   fi
 done
+# The team library's tests start a throwaway PostgreSQL cluster with the server's own programs
+# (initdb, pg_ctl, postgres), which Debian keeps under /usr/lib/postgresql/VERSION/bin.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null \
+  && ! command -v initdb >/dev/null 2>&1; then
+  missing+=("postgresql")
+fi
 python_ok=1
 if ! command -v python3 >/dev/null 2>&1; then
   python_ok=0

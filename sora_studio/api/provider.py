@@ -296,6 +296,18 @@ def resolve_api_key(profile: ProviderProfile, env: Mapping[str, str] | None = No
     return stored or None
 
 
+def stored_secret(name: str) -> str | None:
+    """The secret kept under ``name`` in the OS key store (service ``sora-studio``), or None.
+
+    An unavailable key store reads as "nothing stored" (the team library's password then comes
+    from libpq's own sources: ``PGPASSWORD``, ``~/.pgpass``).
+    """
+    try:
+        return keyring.get_password(KEYRING_SERVICE, name) or None
+    except keyring.errors.KeyringError:
+        return None
+
+
 def store_api_key(profile_name: str, key: str) -> None:
     """Keep ``key`` for ``profile_name`` in the OS key store; ``UserError`` when there is none."""
     key = key.strip()

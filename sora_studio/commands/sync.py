@@ -126,6 +126,28 @@ def _unfinished_providers(repo: Repository) -> set[str]:
     return {j.provider for j in repo.jobs_in_status(*NON_TERMINAL)}
 
 
+def _team_exchange(repo: Repository) -> dict[str, Any] | None:
+    """Exchange with the team library when the library is connected; None when it is not.
+
+    An unreachable server is said, not fatal: the changes wait in the outbox.
+    """
+    from dataclasses import asdict
+
+    from sora_studio.services.team_outbox import team_identity
+    from sora_studio.services.team_sync import exchange
+    from sora_studio.storage.team_pg import TeamError
+
+    if team_identity(repo) is None:
+        return None
+    try:
+        report = exchange(repo)
+    except TeamError as exc:
+        print(f"sora-studio: team library: {exc}", file=sys.stderr)
+        return {"reachable": False, "error": str(exc)}
+    print(f"team library: sent {report.sent}, received {report.applied}", file=sys.stderr)
+    return {"reachable": True, **asdict(report)}
+
+
 def run(args: argparse.Namespace) -> int:
     from sora_studio.commands._context import cli_context, drive
     from sora_studio.commands._job_output import job_json
@@ -136,8 +158,10 @@ def run(args: argparse.Namespace) -> int:
         # Listed before reconciling: a row reconciliation fails at once is reported too.
         ids = [j.id for j in engine.unfinished_jobs()]
         if not ids:
+            team = _team_exchange(ctx.repo)
             if args.json:
-                print(json.dumps(_summary([], [], timed_out=False, code=EXIT_OK), indent=2))
+                summary = _summary([], [], timed_out=False, code=EXIT_OK)
+                print(json.dumps(_with_team(summary, team), indent=2))
             else:
                 print("nothing to sync: every job has finished")
             return EXIT_OK
@@ -169,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
             code = EXIT_NOT_FINISHED
         else:
             code = EXIT_OK
+        team = _team_exchange(ctx.repo)  # after the renders, so their results go up too
         if args.json:
             rows = [
                 {
@@ -179,7 +204,8 @@ def run(args: argparse.Namespace) -> int:
                 }
                 for j, o in zip(jobs, outcomes, strict=True)
             ]
-            print(json.dumps(_summary(rows, outcomes, timed_out=timed_out, code=code), indent=2))
+            summary = _summary(rows, outcomes, timed_out=timed_out, code=code)
+            print(json.dumps(_with_team(summary, team), indent=2))
         else:
             for job, result in zip(jobs, outcomes, strict=True):
                 where = job_json(ctx.repo, job)["paths"]["video"] if result.ok else None
@@ -198,6 +224,11 @@ def _summary(
     for result in outcomes:
         counts[result.word] = counts.get(result.word, 0) + 1
     return {"exit_code": code, "timed_out": timed_out, "counts": counts, "jobs": rows}
+
+
+def _with_team(summary: dict[str, Any], team: dict[str, Any] | None) -> dict[str, Any]:
+    """The summary, with the team exchange's report when the library is connected."""
+    return summary if team is None else {**summary, "team": team}
 
 
 def _tally(outcomes: Sequence[Outcome], timeout_s: float | None) -> str:

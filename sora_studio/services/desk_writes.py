@@ -29,6 +29,7 @@ from sora_studio.services.review import (
     REVIEWABLE_STATUSES,
     add_note,
     record_verdict,
+    resolve_note,
     undo_last_verdict,
 )
 from sora_studio.storage.db import open_db
@@ -144,7 +145,7 @@ class ResolveNote:
     resolved: bool = True
 
     def apply(self, writes: DeskWrites) -> Note:
-        return writes.repo.resolve_note(self.note_id, self.resolved)
+        return resolve_note(writes.repo, self.note_id, self.resolved)
 
 
 # --- the builder's briefs ------------------------------------------------------------------

@@ -16,6 +16,12 @@ from pathlib import Path
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import AssetVariant, Job, JobStatus, Note, Review, ReviewStatus
 from sora_studio.media.probe import MediaError, probe_video
+from sora_studio.services.team_outbox import (
+    record_note,
+    record_resolution,
+    record_review,
+    team_reviewer,
+)
 from sora_studio.storage.repository import Repository
 
 # Only clips whose media arrived can be judged: a verdict on a render still in flight would be a
@@ -89,15 +95,22 @@ def record_verdict(
     unique_ids = list(dict.fromkeys(int(i) for i in job_ids))
     for job_id in unique_ids:
         _require_reviewable(repo, job_id)
-    who = reviewer.strip() or default_reviewer()
+    who = reviewer.strip() or team_reviewer(repo) or default_reviewer()
     with repo.db.atomic():
-        return [repo.add_review(job_id, status, who, reason.strip()) for job_id in unique_ids]
+        reviews = [repo.add_review(job_id, status, who, reason.strip()) for job_id in unique_ids]
+        for review in reviews:
+            record_review(repo, review)  # for the team library, when connected
+        return reviews
 
 
 def undo_last_verdict(repo: Repository, job_id: int, reviewer: str = "") -> Review | None:
     """Take back the latest verdict still in force (appending an undo record); None if none."""
     repo.require_job(job_id)
-    return repo.undo_last_review(job_id, reviewer.strip())
+    with repo.db.atomic():
+        review = repo.undo_last_review(job_id, reviewer.strip())
+        if review is not None:
+            record_review(repo, review, withdrawn=True)
+        return review
 
 
 def verdict_history(repo: Repository, job_id: int) -> list[Review]:
@@ -149,5 +162,17 @@ def add_note(
         raise UserError(
             f"a note's end ({_seconds(end_ms)}) comes before its start ({_seconds(start_ms)})"
         )
-    who = (author or "").strip() or default_reviewer()
-    return repo.add_note(job_id, int(start_ms), text.strip(), who, end_ms)
+    who = (author or "").strip() or team_reviewer(repo) or default_reviewer()
+    with repo.db.atomic():
+        note = repo.add_note(job_id, int(start_ms), text.strip(), who, end_ms)
+        record_note(repo, note)
+        return note
+
+
+def resolve_note(repo: Repository, note_id: int, resolved: bool = True, author: str = "") -> Note:
+    """Mark a note resolved (or open again); ``author`` empty means the reviewer (OS user)."""
+    who = author.strip() or team_reviewer(repo) or default_reviewer()
+    with repo.db.atomic():
+        note = repo.resolve_note(note_id, resolved)
+        record_resolution(repo, note, who)
+        return note

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
+from sora_studio.storage.migrations_team import m003_team_sync
+
 _JOB_STATUSES = (
     "draft",
     "queued_local",
@@ -214,7 +216,11 @@ def m002_provider_dialects(db: Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [m001_initial_schema, m002_provider_dialects]
+MIGRATIONS: list[Callable[[Database], None]] = [
+    m001_initial_schema,
+    m002_provider_dialects,
+    m003_team_sync,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -33,6 +33,14 @@ EXPECTED_TABLES = {
     "settings",
     "templates",
     "recent_briefs",
+    # migration 3: the team library's local half (issue 13)
+    "team_outbox",
+    "team_seen",
+    "team_cursor",
+    "team_clips",
+    "team_notes",
+    "team_verdicts",
+    "team_parked",
 }
 
 
