@@ -10,9 +10,7 @@ Verdicts are per reviewer. :func:`fold_verdicts` turns a clip's verdict events i
 each reviewer's latest verdict, and **disputed** when those disagree. A verdict by a reviewer with
 the lead role is a decision: it settles the dispute, and only verdicts after it can dispute the
 clip again. The fold orders by (time, event id), so every desk that holds the same events
-computes the same state whatever order they arrived in.
-
-Standard library only (and ``core.models``' job statuses), like the rest of ``core``.
+computes the same state whatever order they arrived in. Standard library only, like ``core``.
 """
 
 from __future__ import annotations
@@ -79,6 +77,7 @@ class ClipUpserted:
     created_at: float = 0.0
     completed_at: float | None = None
     media: tuple[MediaRef, ...] = ()
+    owner: str = ""  # the id of the desk that polls and downloads it (made at connect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,19 +118,34 @@ class NoteResolved:
     at: float = field(default_factory=time.time)
 
 
-TeamEvent = ClipUpserted | VerdictGiven | NoteAdded | NoteResolved
+@dataclass(frozen=True, slots=True)
+class ClipAdopted:
+    """A desk took over a clip still rendering (its owner was silent): it polls it from now on."""
+
+    clip_id: str
+    owner: str  # the adopting desk's id
+    previous_owner: str
+    event_id: str = field(default_factory=new_event_id)
+    author: str = ""
+    at: float = field(default_factory=time.time)
+
+
+TeamEvent = ClipUpserted | VerdictGiven | NoteAdded | NoteResolved | ClipAdopted
 
 KINDS: dict[str, type[TeamEvent]] = {
     "clip": ClipUpserted,
     "verdict": VerdictGiven,
     "note": NoteAdded,
     "note_resolved": NoteResolved,
+    "clip_adopted": ClipAdopted,
 }
+_ADDED_LATER = {"owner": ""}  # fields added after version 1: older events read the default
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 
 
 def event_kind(event: TeamEvent) -> str:
-    """The event's kind word as it travels: ``clip``, ``verdict``, ``note``, ``note_resolved``."""
+    """The event's kind word as it travels: ``clip``, ``verdict``, ``note``, ``note_resolved``,
+    ``clip_adopted``."""
     return _KIND_OF[type(event)]
 
 
@@ -154,8 +168,7 @@ def event_to_json(event: TeamEvent) -> str:
     return json.dumps(event_to_dict(event), sort_keys=True, separators=(",", ":"))
 
 
-# Which Python types each annotated field accepts once decoded from JSON.
-_TYPES: dict[str, tuple[type, ...]] = {
+_TYPES: dict[str, tuple[type, ...]] = {  # what each annotation accepts, decoded from JSON
     "str": (str,),
     "int": (int,),
     "float": (int, float),
@@ -211,6 +224,9 @@ def event_from_dict(data: Any) -> TeamEvent:
         raise EventFormatError(f"unknown event kind {kind!r}; expected one of {sorted(KINDS)}")
     values: dict[str, Any] = {}
     for name, spec in cls.__dataclass_fields__.items():
+        if name not in data and name in _ADDED_LATER:
+            values[name] = _ADDED_LATER[name]
+            continue
         if name not in data:
             raise EventFormatError(f"{kind} event: field {name!r} is missing")
         values[name] = _check(str(kind), name, str(spec.type), data[name])
@@ -247,8 +263,6 @@ def _validate(event: TeamEvent) -> None:
 
 
 # --- verdicts: per reviewer, disputed until a lead decides ---------------------------------
-
-
 @dataclass(frozen=True, slots=True)
 class VerdictState:
     """A clip's verdicts folded: the status shown, whether it is disputed, and who said what."""

@@ -38,6 +38,7 @@ from sora_studio.services.render_requests import (
 )
 from sora_studio.services.setting_keys import budget_cap
 from sora_studio.services.spend import check_budget
+from sora_studio.services.team_budget import reserve_team_budget
 
 # The engine's logger: intake is one part of the job engine, and its log reads as one.
 log = logging.getLogger("sora_studio.services.engine")
@@ -148,8 +149,10 @@ class Intake:
             library.sha256_of(Path(order.reference_path)) if order.reference_path else None
         )
         seconds = stitched_seconds(order, source)  # an extension's row keeps the total
+        # Connected to a team library: the team's cap too, held on its server before any call.
+        reserved = reserve_team_budget(repo, check.per_variant_cents, order.variants)
         jobs: list[Job] = []
-        with repo.db.atomic():
+        with reserved.released_on_error(), repo.db.atomic():
             for index in range(order.variants):
                 fingerprint = request_fingerprint(
                     request,
@@ -178,6 +181,7 @@ class Intake:
                         extras=request.extras,
                     )
                 )
+                reserved.link(repo, jobs[-1].id, index)
             self._link_note(order, jobs[0])
         warned = [f.phrase for f in check.warnings]
         if warned:

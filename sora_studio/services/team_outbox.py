@@ -8,11 +8,16 @@ cost, media, lineage) change in many places of the engine; instead of hooking ea
 those that differ, at each exchange.
 
 The connection settings live here (one name each): ``team_url`` (the server's URL, never with
-its password), ``team_reviewer`` and ``team_lead``.
+its password), ``team_reviewer``, ``team_lead``, ``team_desk_id`` (this desk's id, made at the
+first connect: the owner of the jobs it submits), ``team_adopt_after_s`` (how long a job's owner
+must be silent before another desk may adopt it; 10 minutes unless set), ``team_budget`` (the
+team cap and spend as last read from the server, so an offline desk knows a cap is there) and
+``team_media_root`` (the team media share as mounted on this desk).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +31,17 @@ from sora_studio.core.team_events import (
 from sora_studio.storage.repository import Repository
 from sora_studio.storage.rows import note_from_row, review_from_row
 from sora_studio.storage.team_apply import TeamApply
+from sora_studio.storage.team_local import Relocate
 
 TEAM_URL_SETTING = "team_url"
 TEAM_REVIEWER_SETTING = "team_reviewer"
 TEAM_LEAD_SETTING = "team_lead"
+TEAM_DESK_SETTING = "team_desk_id"
+TEAM_ADOPT_AFTER_SETTING = "team_adopt_after_s"
+TEAM_BUDGET_SETTING = "team_budget"  # {"cap": cents or None, "held": cents, "charged": cents}
+TEAM_MEDIA_ROOT_SETTING = "team_media_root"
+TEAM_OUTBOX_URL_SETTING = "team_outbox_url"  # the server the outbox and cursor belong to
+DEFAULT_ADOPT_AFTER_S = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +64,24 @@ def team_identity(repo: Any) -> TeamIdentity | None:
         reviewer=reviewer if isinstance(reviewer, str) and reviewer else "",
         lead=bool(repo.get_setting(TEAM_LEAD_SETTING, False)),
     )
+
+
+def desk_id(repo: Any) -> str:
+    """This desk's id on the team (made and saved the first time it is asked for)."""
+    value = repo.get_setting(TEAM_DESK_SETTING)
+    if isinstance(value, str) and value:
+        return value
+    made = str(uuid.uuid4())
+    repo.set_setting(TEAM_DESK_SETTING, made)
+    return made
+
+
+def adopt_after_s(repo: Any) -> float:
+    """Seconds a job's owner must be silent before another desk may adopt it."""
+    value = repo.get_setting(TEAM_ADOPT_AFTER_SETTING)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return DEFAULT_ADOPT_AFTER_S
 
 
 def team_reviewer(repo: Repository) -> str | None:
@@ -103,35 +133,42 @@ def record_note(repo: Repository, note: Note) -> None:
 
 
 def record_resolution(repo: Repository, note: Note, author: str) -> None:
-    """Record that a note was resolved (or opened again); no-op when not connected."""
-    if team_identity(repo) is None:
-        return
+    """Record that a note was resolved (or opened again).
+
+    Not connected, a note the team already has is still recorded: it waits in the outbox and
+    goes on reconnecting. Other notes wait to be sent, resolved or not, with the history.
+    """
     local = TeamApply(repo.db)
+    if team_identity(repo) is None and local.known_note_id(note.id) is None:
+        return
     with repo.db.atomic():
         local.enqueue(
             NoteResolved(note_id=local.note_id_for(note.id), resolved=note.resolved, author=author)
         )
 
 
-def record_clip_changes(repo: Repository, author: str) -> int:
-    """Record every clip of this desk that changed since it was last sent; returns how many."""
+def record_clip_changes(repo: Repository, author: str, relocate: Relocate | None = None) -> int:
+    """Record every clip of this desk that changed since it was last sent; returns how many.
+
+    ``relocate`` gives media paths as the team sees them (``team_media.relocator``).
+    """
     if team_identity(repo) is None:
         return 0
     local = TeamApply(repo.db)
     with repo.db.atomic():
-        changed = local.changed_local_clips(author)
+        changed = local.changed_local_clips(author, desk_id(repo), relocate)
         for job_id, event, digest in changed:
             local.enqueue(event)
             local.set_sent_digest(job_id, digest)
     return len(changed)
 
 
-def record_history(repo: Repository, author: str) -> int:
+def record_history(repo: Repository, author: str, relocate: Relocate | None = None) -> int:
     """On connecting: record the library's earlier notes and verdicts, so the team has them.
 
     Clips go with the next :func:`record_clip_changes`. Returns how many events were recorded.
     """
-    count = record_clip_changes(repo, author)
+    count = record_clip_changes(repo, author, relocate)
     local = TeamApply(repo.db)
     with repo.db.atomic():
         for row in local.unlinked_notes():

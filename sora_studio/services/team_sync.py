@@ -8,6 +8,9 @@ wrote after the last sequence number seen and applies it (each event once, by id
 events coming back are skipped, never re-sent). A desk that cannot reach the server keeps
 recording to its outbox; the next exchange catches up both ways.
 
+Each full exchange also copies finished media to the team share (:mod:`.team_media`), stamps
+this desk's heartbeat and settles its budget reservations (:mod:`.team_budget`).
+
 :class:`sora_studio.services.team_worker.TeamSyncWorker` is the desk's sync thread: it exchanges
 at start, then pulls within a second of a teammate's push (``LISTEN/NOTIFY``).
 
@@ -19,7 +22,8 @@ The password is never written to a file: ``team connect`` keeps it in the OS key
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from sora_studio.api.provider import delete_api_key, store_api_key, stored_secret
 from sora_studio.core.errors import UserError
@@ -32,18 +36,26 @@ from sora_studio.core.team_events import (
     fold_verdicts,
 )
 from sora_studio.services.review import default_reviewer
+from sora_studio.services.team_budget import cached_budget, settle_reservations
+from sora_studio.services.team_media import media_root, relocator, share_media
 from sora_studio.services.team_outbox import (
+    TEAM_DESK_SETTING,
     TEAM_LEAD_SETTING,
+    TEAM_MEDIA_ROOT_SETTING,
+    TEAM_OUTBOX_URL_SETTING,
     TEAM_REVIEWER_SETTING,
     TEAM_URL_SETTING,
     TeamIdentity,
+    desk_id,
     record_clip_changes,
     record_history,
     team_identity,
 )
 from sora_studio.storage.repository import Repository
+from sora_studio.storage.team_adopt import TeamAdopt
 from sora_studio.storage.team_apply import APPLIED, PARKED, TeamApply
 from sora_studio.storage.team_pg import TeamError, TeamServer, split_password
+from sora_studio.storage.team_pg_budget import touch_desk
 
 PUSH_BATCH = 500
 PULL_BATCH = 1000
@@ -72,6 +84,10 @@ class TeamStatus:
     outbox: int
     last_seq: int
     members: tuple[str, ...]
+    desk_id: str | None = None
+    budget: dict[str, Any] | None = None  # the team cap and spend, as last read from the server
+    media_root: str | None = None
+    in_flight: tuple[dict[str, Any], ...] = ()  # others' renders: owner, status, progress...
 
 
 def secret_name(url: str) -> str:
@@ -96,16 +112,24 @@ def open_server(url: str) -> TeamServer:
 
 
 def connect_library(
-    repo: Repository, url: str, reviewer: str = "", lead: bool = False
+    repo: Repository,
+    url: str,
+    reviewer: str = "",
+    lead: bool = False,
+    *,
+    media_root: str | None = None,
+    discard_outbox: bool = False,
 ) -> ExchangeReport:
     """Connect the library to the team library at ``url`` and make a first exchange.
 
     A password in ``url`` goes to the OS key store (refused when there is none: use
     ``PGPASSWORD`` then); the URL is saved without it. Refuses a server whose team schema is
     newer than this desk knows. The library's earlier clips, notes and verdicts are recorded
-    for the team.
+    for the team. Changes still waiting for another server are never sent to this one: refused,
+    unless ``discard_outbox`` drops them.
     """
     bare, password = split_password(url.strip())
+    _check_outbox_server(repo, bare, discard_outbox)
     if password is not None:
         try:
             store_api_key(secret_name(bare), password)
@@ -120,15 +144,43 @@ def connect_library(
         server.set_member(who, lead)
     finally:
         server.close()
-    previous = team_identity(repo)
+    previous = _outbox_server(repo)
     with repo.db.atomic():
         repo.set_setting(TEAM_URL_SETTING, bare)
         repo.set_setting(TEAM_REVIEWER_SETTING, who)
         repo.set_setting(TEAM_LEAD_SETTING, bool(lead))
-        if previous is None or previous.url != bare:
-            TeamApply(repo.db).reset_last_seq()  # another server: its log from the start
-    record_history(repo, who)
+        repo.set_setting(TEAM_OUTBOX_URL_SETTING, bare)
+        desk_id(repo)  # made once, at the first connect
+        if media_root is not None:
+            repo.set_setting(TEAM_MEDIA_ROOT_SETTING, media_root)
+        if previous != bare:
+            local = TeamApply(repo.db)
+            local.reset_last_seq()  # another server: its log from the start
+            if discard_outbox:
+                local.clear_outbox()
+    share_media(repo)
+    record_history(repo, who, relocator(repo))
     return exchange(repo)
+
+
+def _outbox_server(repo: Repository) -> str | None:
+    """The server the outbox and cursor belong to (None: not known)."""
+    previous = repo.get_setting(TEAM_OUTBOX_URL_SETTING)
+    if isinstance(previous, str):
+        return previous
+    current = team_identity(repo)  # connected before that setting existed
+    return current.url if current is not None else None
+
+
+def _check_outbox_server(repo: Repository, url: str, discard: bool) -> None:
+    previous = _outbox_server(repo)
+    waiting = TeamApply(repo.db).outbox_size()
+    if isinstance(previous, str) and previous != url and waiting and not discard:
+        raise TeamError(
+            f"{waiting} change(s) made for the team library at {previous} have not been sent "
+            "yet, and they are not sent to another server. Connect to that one again to send "
+            "them, or connect with --discard-outbox to drop them and join this one"
+        )
 
 
 def disconnect_library(repo: Repository) -> None:
@@ -146,18 +198,24 @@ def exchange(
 ) -> ExchangeReport:
     """Push the outbox, then pull and apply others' events. ``TeamError`` when unreachable.
 
-    With ``scan_clips`` (the default), clips changed since the last exchange are recorded
-    first, so they go too (and stay in the outbox when the server cannot be reached); the sync
-    thread leaves that scan of every clip to its periodic exchange, not each nudge.
+    With ``scan_clips`` (the default), finished media goes to the team share, clips changed
+    since the last exchange are recorded first, so they go too (and stay in the outbox when the
+    server cannot be reached), the desk's heartbeat is stamped and its budget reservations are
+    settled; the sync thread leaves that to its periodic exchange, not each nudge.
     """
     identity = require_identity(repo)
     if scan_clips:
-        record_clip_changes(repo, identity.reviewer)
+        share_media(repo)  # first: a clip on the share goes with share-relative paths
+        record_clip_changes(repo, identity.reviewer, relocator(repo))
     own = server is None
     if server is None:
         server = open_server(identity.url)
     try:
+        if scan_clips:  # not on every nudge: the heartbeat and budget can wait for the scan
+            touch_desk(server, desk_id(repo), identity.reviewer)  # what adopting reads
         pushed, sent = push_outbox(repo, server)
+        if scan_clips:
+            settle_reservations(repo, server)
         pulled, applied, parked = pull_events(repo, server)
         return ExchangeReport(pushed, sent, pulled, applied, parked, TeamApply(repo.db).last_seq())
     finally:
@@ -185,6 +243,8 @@ def push_outbox(repo: Repository, server: TeamServer) -> tuple[int, int]:
 def pull_events(repo: Repository, server: TeamServer) -> tuple[int, int, int]:
     """Pull and apply everything after the cursor; returns (pulled, applied, parked)."""
     local = TeamApply(repo.db)
+    root = media_root(repo)
+    local.media_root = str(root) if root is not None else None
     pulled = applied = parked = 0
     while pulled_events := server.pull(local.last_seq(), PULL_BATCH):
         with repo.db.atomic():  # a page and the cursor move together
@@ -219,6 +279,10 @@ def team_status(repo: Repository) -> TeamStatus:
         outbox=local.outbox_size(),
         last_seq=local.last_seq(),
         members=tuple(local.authors_seen()),
+        desk_id=repo.get_setting(TEAM_DESK_SETTING),
+        budget=cached_budget(repo),
+        media_root=repo.get_setting(TEAM_MEDIA_ROOT_SETTING),
+        in_flight=tuple(asdict(job) for job in TeamAdopt(repo.db).in_flight_elsewhere()),
     )
 
 

@@ -5,8 +5,11 @@ library (connections belong to the thread that opened them), exchanges
 (:func:`sora_studio.services.team_sync.exchange`), then waits on the server's notifications with
 a short timeout, so a teammate's push is pulled within a second and a stop request is felt
 quickly. Every ``interval_s`` it exchanges anyway: this desk's own changes go up, and a
-notification missed while reconnecting is made up for. A lost server is reported through
-``on_error`` and retried every ``interval_s``.
+notification missed while reconnecting is made up for. :meth:`TeamSyncWorker.push_soon` (any
+thread; the desk calls it once its writer has stored a verdict or a note) makes it push the
+outbox at the next wake-up, so a verdict reaches the team within the listen timeout. A lost
+server is reported through ``on_error`` (the message) and ``on_failure`` (the exception, so a
+caller can tell an unreachable server from another problem) and retried every ``interval_s``.
 """
 
 from __future__ import annotations
@@ -44,19 +47,26 @@ class TeamSyncWorker:
         *,
         on_exchange: Callable[[ExchangeReport], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
         interval_s: float = 10.0,
         listen_timeout_s: float = 0.2,
     ) -> None:
         self._database = Path(database)
         self._on_exchange = on_exchange
         self._on_error = on_error
+        self._on_failure = on_failure
         self._interval_s = interval_s
         self._listen_timeout_s = listen_timeout_s
         self._stop = threading.Event()
+        self._push = threading.Event()
         self._thread = threading.Thread(target=self._run, name="team-sync", daemon=False)
 
     def start(self) -> None:
         self._thread.start()
+
+    def push_soon(self) -> None:
+        """Push the outbox at the next wake-up (any thread): local changes were recorded."""
+        self._push.set()
 
     def stop(self, timeout_s: float = 5.0) -> bool:
         """Ask the thread to stop and wait; True when it has stopped."""
@@ -73,6 +83,8 @@ class TeamSyncWorker:
                 except Exception as exc:  # reported, then retried: the thread must not die
                     if self._on_error is not None:
                         self._on_error(str(exc))
+                    if self._on_failure is not None:
+                        self._on_failure(exc)
                     self._stop.wait(self._interval_s)
         finally:
             repo.close()
@@ -92,7 +104,8 @@ class TeamSyncWorker:
                     if time.monotonic() - last_full >= self._interval_s:
                         self._exchange(repo, server, scan_clips=True)
                         last_full = time.monotonic()
-                    elif nudged:  # a teammate pushed: pull now, the clip scan can wait
+                    elif nudged or self._push.is_set():  # a teammate pushed, or we recorded
+                        self._push.clear()
                         self._exchange(repo, server, scan_clips=False)
             finally:
                 server.close()

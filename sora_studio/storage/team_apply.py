@@ -12,9 +12,12 @@ After a verdict, the clip's ``review_status`` is the fold of its team verdicts
 
 from __future__ import annotations
 
+from pathlib import Path, PurePath
+
 from sora_studio.core.models import JobStatus
 from sora_studio.core.team_events import (
     WITHDRAWN,
+    ClipAdopted,
     ClipUpserted,
     NoteResolved,
     TeamEvent,
@@ -32,6 +35,8 @@ SKIPPED = "skipped"  # seen before (or a stale clip snapshot): nothing to do
 
 class TeamApply(TeamLocal):
     """Writes remote events into the library; one instance per connection, like the rest."""
+
+    media_root: str | None = None  # the team media share as mounted on this desk, if any
 
     def apply(self, event: TeamEvent, seq: int | None = None) -> str:
         """Apply one remote event (inside the caller's transaction); ``applied``/``parked``..."""
@@ -52,6 +57,8 @@ class TeamApply(TeamLocal):
             return self._clip(event)
         if isinstance(event, NoteResolved):
             return self._resolution(event)
+        if isinstance(event, ClipAdopted):
+            return self._adopted(event)
         job_id = self.job_for_clip(event.clip_id)
         if job_id is None:
             return PARKED
@@ -75,6 +82,38 @@ class TeamApply(TeamLocal):
             return PARKED
         self.db.execute(
             "UPDATE notes SET resolved = ? WHERE id = ?", [int(event.resolved), local_note]
+        )
+        return APPLIED
+
+    def _adopted(self, event: ClipAdopted) -> str:
+        """Another desk took over a clip: still in flight elsewhere, it stays parked (it shows
+        the new owner); ours, it is handed over: this desk's engine stops polling it."""
+        job_id = self.job_for_clip(event.clip_id)
+        if job_id is None:
+            return PARKED
+        row = self._one(
+            "SELECT t.origin, j.status, j.remote_id FROM team_clips t"
+            " JOIN jobs j ON j.id = t.job_id"
+            " WHERE t.job_id = ?",
+            [job_id],
+        )
+        if row is None or row["origin"] != "local" or JobStatus(row["status"]).is_terminal:
+            return APPLIED
+        # A draft is outside the engine (never dispatched, polled or reconciled); the clip
+        # comes back final from its new owner, like any remote clip.
+        self.db.execute(
+            "UPDATE team_clips SET origin = 'remote', remote_id = ? WHERE job_id = ?",
+            [row["remote_id"], job_id],
+        )
+        self.db.execute(
+            "UPDATE jobs SET remote_id = NULL, status = ?, error_message = ?, updated_at = ?"
+            " WHERE id = ?",
+            [
+                JobStatus.DRAFT.value,
+                f"adopted by {event.author or 'another desk'}; it renders there",
+                self._now(),
+                job_id,
+            ],
         )
         return APPLIED
 
@@ -166,13 +205,18 @@ class TeamApply(TeamLocal):
         return job_id
 
     def _write_media(self, job_id: int, event: ClipUpserted) -> None:
-        # Paths are as the owning desk recorded them; verified stays 0 until checked here.
+        # A relative path is on the team share: resolved under this desk's mount of it, when it
+        # has one (else kept relative, unreachable here). An absolute one is as the owning desk
+        # recorded it. ``verified`` stays 0 until checked here.
         for ref in event.media:
+            path = ref.path
+            if self.media_root and not PurePath(path).is_absolute():
+                path = str(Path(self.media_root) / path)
             self.db.execute(
                 "INSERT INTO assets (job_id, variant, path, bytes, sha256, verified, created_at)"
                 " VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (job_id, variant) DO UPDATE SET"
                 " path = excluded.path, bytes = excluded.bytes, sha256 = excluded.sha256",
-                [job_id, ref.variant, ref.path, ref.bytes, ref.sha256, event.at],
+                [job_id, ref.variant, path, ref.bytes, ref.sha256, event.at],
             )
 
     def _unpark(self, clip_id: str) -> None:
@@ -180,8 +224,8 @@ class TeamApply(TeamLocal):
         events = sorted((event_from_json(r["body"]) for r in rows), key=_apply_order)
         self.db.execute("DELETE FROM team_parked WHERE clip_id = ?", [clip_id])
         for event in events:
-            if isinstance(event, ClipUpserted):
-                continue  # an older snapshot, superseded by the clip just written
+            if isinstance(event, ClipUpserted | ClipAdopted):
+                continue  # an older snapshot or owner, superseded by the clip just written
             if self._apply(event) == PARKED:  # a resolution whose note is still to come
                 self.db.execute(
                     "INSERT OR IGNORE INTO team_parked (event_id, clip_id, body) VALUES (?, ?, ?)",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 
 from sora_studio.core.team_events import (
@@ -26,6 +27,8 @@ from sora_studio.core.team_events import (
 )
 from sora_studio.storage.repo_base import RepoBase
 from sora_studio.storage.rows import Row
+
+Relocate = Callable[[str, MediaRef], MediaRef]  # (clip id, media as here) -> as the team sees it
 
 
 def clip_digest(event: ClipUpserted) -> str:
@@ -114,6 +117,13 @@ class TeamLocal(RepoBase):
         )
         return clip_id
 
+    def link_clip(self, job_id: int, clip_id: str) -> None:
+        """Give a new job of this desk the team id made for it beforehand (its reservation)."""
+        self.db.execute(
+            "INSERT INTO team_clips (job_id, clip_id, origin) VALUES (?, ?, 'local')",
+            [job_id, clip_id],
+        )
+
     def job_for_clip(self, clip_id: str) -> int | None:
         row = self._one("SELECT job_id FROM team_clips WHERE clip_id = ?", [clip_id])
         return None if row is None else int(row["job_id"])
@@ -129,6 +139,17 @@ class TeamLocal(RepoBase):
             [note_id, team_note_id],
         )
         return team_note_id
+
+    def known_note_id(self, note_id: int) -> str | None:
+        """The note's team-wide id, or None when the team has never been told of it."""
+        row = self._one("SELECT team_note_id FROM team_notes WHERE note_id = ?", [note_id])
+        return None if row is None else str(row["team_note_id"])
+
+    def clear_outbox(self) -> int:
+        """Drop every event waiting to be sent (connecting to another server); returns how many."""
+        count = self.outbox_size()
+        self.db.execute("DELETE FROM team_outbox")
+        return count
 
     def note_for_team_id(self, team_note_id: str) -> int | None:
         row = self._one("SELECT note_id FROM team_notes WHERE team_note_id = ?", [team_note_id])
@@ -179,15 +200,21 @@ class TeamLocal(RepoBase):
 
     # --- this desk's clips, as events -------------------------------------------------------
 
-    def changed_local_clips(self, author: str) -> list[tuple[int, ClipUpserted, str]]:
-        """(job id, clip event, digest) for each clip of this desk that changed since last sent."""
+    def changed_local_clips(
+        self, author: str, owner: str = "", relocate: Relocate | None = None
+    ) -> list[tuple[int, ClipUpserted, str]]:
+        """(job id, clip event, digest) for each clip of this desk (``owner``: its desk id) that
+        changed since last sent. ``relocate`` gives a media file's path as the team sees it (on
+        the team share), so a copy made there changes the clip."""
         rows = self._all(
             "SELECT j.*, t.sent_digest FROM jobs j LEFT JOIN team_clips t ON t.job_id = j.id"
             " WHERE t.origin IS NULL OR t.origin = 'local' ORDER BY j.id"
         )
         changed = []
         for row in rows:
-            event = self._clip_event(row, author)
+            event = self._clip_event(row, author, owner)
+            if relocate is not None and event.media:
+                event = replace(event, media=tuple(relocate(event.clip_id, m) for m in event.media))
             digest = clip_digest(event)
             if digest != row["sent_digest"]:
                 changed.append((int(row["id"]), event, digest))
@@ -196,7 +223,7 @@ class TeamLocal(RepoBase):
     def set_sent_digest(self, job_id: int, digest: str) -> None:
         self.db.execute("UPDATE team_clips SET sent_digest = ? WHERE job_id = ?", [digest, job_id])
 
-    def _clip_event(self, row: Row, author: str) -> ClipUpserted:
+    def _clip_event(self, row: Row, author: str, owner: str) -> ClipUpserted:
         job_id = int(row["id"])
         parent = row["parent_id"]
         media = tuple(
@@ -226,4 +253,5 @@ class TeamLocal(RepoBase):
             created_at=float(row["created_at"]),
             completed_at=row["completed_at"],
             media=media,
+            owner=owner,
         )

@@ -23,36 +23,10 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from sora_studio.core.errors import UserError
+from sora_studio.storage.team_pg_schema import CHANNEL, SCHEMA_STEPS, TEAM_SCHEMA_VERSION
 
-TEAM_SCHEMA_VERSION = 1
-CHANNEL = "sora_team_events"
 CONNECT_TIMEOUT_S = 5
 _PUSH_LOCK = 7_431_001  # advisory lock key: one pushing transaction at a time
-
-_SCHEMA = [
-    "CREATE TABLE sora_team.events ("
-    " seq bigserial PRIMARY KEY,"
-    " event_id uuid NOT NULL UNIQUE,"
-    " kind text NOT NULL,"
-    " author text NOT NULL,"
-    " clip_id text,"
-    " at double precision NOT NULL,"
-    " body jsonb NOT NULL,"
-    " received_at timestamptz NOT NULL DEFAULT now())",
-    "CREATE INDEX events_clip ON sora_team.events (clip_id)",
-    "CREATE TABLE sora_team.members ("
-    " name text PRIMARY KEY,"
-    " lead boolean NOT NULL DEFAULT false,"
-    " last_seen timestamptz NOT NULL DEFAULT now())",
-    "CREATE VIEW sora_team.verdicts_current AS"
-    " SELECT DISTINCT ON (clip_id, author) clip_id, author, body->>'status' AS status,"
-    " (body->>'lead')::boolean AS lead, at FROM sora_team.events WHERE kind = 'verdict'"
-    " ORDER BY clip_id, author, at DESC, event_id DESC",
-    "CREATE FUNCTION sora_team.notify_events() RETURNS trigger LANGUAGE plpgsql AS $$"
-    f" BEGIN PERFORM pg_notify('{CHANNEL}', ''); RETURN NULL; END $$",
-    "CREATE TRIGGER events_notify AFTER INSERT ON sora_team.events"
-    " FOR EACH STATEMENT EXECUTE FUNCTION sora_team.notify_events()",
-]
 
 
 class TeamError(UserError):
@@ -156,7 +130,7 @@ class TeamServer:
         return int(found[0]) if found else None
 
     def ensure_schema(self) -> int:
-        """Create the team schema on a new server; refuse a newer one. Returns the version."""
+        """Create the team schema on a new server, upgrade an older one, refuse a newer one."""
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 # One desk at a time creates it (two connecting at once to a new server).
@@ -182,10 +156,13 @@ class TeamServer:
                         "CREATE TABLE IF NOT EXISTS sora_team.schema_version"
                         " (id int PRIMARY KEY CHECK (id = 1), version int NOT NULL)"
                     )
-                    for statement in _SCHEMA:
+                    cur.execute("INSERT INTO sora_team.schema_version (id, version) VALUES (1, 0)")
+                for step in range(version + 1, TEAM_SCHEMA_VERSION + 1):
+                    for statement in SCHEMA_STEPS[step]:
                         cur.execute(statement)
+                if version < TEAM_SCHEMA_VERSION:
                     cur.execute(
-                        "INSERT INTO sora_team.schema_version (id, version) VALUES (1, %s)",
+                        "UPDATE sora_team.schema_version SET version = %s WHERE id = 1",
                         [TEAM_SCHEMA_VERSION],
                     )
         except psycopg.Error as exc:

@@ -49,7 +49,9 @@ def test_a_newer_team_schema_is_refused_and_left_alone(team_url: str, library: L
         connect_library(bo, team_url, "bo")
     assert "Nothing on the server was changed" in str(caught.value)
     assert not team_status(bo).connected
-    assert server_count(team_url, "SELECT version FROM sora_team.schema_version") == 2
+    assert server_count(team_url, "SELECT version FROM sora_team.schema_version") == (
+        TEAM_SCHEMA_VERSION + 1
+    )
     assert server_count(team_url, "SELECT count(*) FROM sora_team.members") == 1
 
 
@@ -166,6 +168,7 @@ def test_team_commands_connect_status_sync_and_disconnect(
     assert code == 0 and f"connected to {team_url} as lee (lead)" in out
     code, out = _cli(capsys, data, "team", "status", "--json")
     status = json.loads(out)
+    assert isinstance(status.pop("desk_id"), str)
     assert status == {
         "connected": True,
         "url": team_url,
@@ -174,6 +177,9 @@ def test_team_commands_connect_status_sync_and_disconnect(
         "outbox": 0,
         "last_seq": 0,
         "members": [],
+        "budget": {"cap": None, "held": "0", "charged": "0"},
+        "media_root": None,
+        "in_flight": [],
     }
     code, out = _cli(capsys, data, "sync", "--json")
     assert code == 0 and json.loads(out)["team"]["reachable"] is True
