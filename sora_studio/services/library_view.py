@@ -78,6 +78,14 @@ class LibraryView:
         """Every verdict record of a clip, oldest first (undo records included)."""
         return self._repo.reviews_for(job_id)
 
+    def asset_sizes(self) -> set[int]:
+        """Byte sizes of every file the library holds (a cheap first test for a copy)."""
+        return self._repo.asset_sizes()
+
+    def known_sha256(self, digests: Collection[str]) -> set[str]:
+        """Which of these content hashes the library already holds a file of."""
+        return self._repo.known_sha256(digests)
+
     # --- settings, profiles, briefs, spend -------------------------------------------------
 
     def get_setting(self, key: str, default: Any = None) -> Any:

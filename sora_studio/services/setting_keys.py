@@ -9,7 +9,10 @@ function here, so the desk and ``sora-studio`` can never disagree on what is set
 * ``default_provider``: the profile new renders go to when none is named;
 * ``budget_cap_cents``: the spend cap, decimal cents as text (:func:`budget_cap`);
 * ``library_folder``: where media lives when not in the data folder (:func:`library_root`);
-* ``theme``: ``system``, ``dark`` or ``light`` (:func:`theme_mode`).
+* ``theme``: ``system``, ``dark`` or ``light`` (:func:`theme_mode`);
+* ``asset_folders``: the Assets browser's bookmarked folders (:func:`asset_folders`);
+* ``review_auto_advance``: a verdict moves on to the next clip that needs one (on unless
+  turned off in the View menu or Settings; :func:`auto_advance`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ BUDGET_SETTING = "budget_cap_cents"
 LIBRARY_SETTING = "library_folder"  # Settings > Library; unset means the data folder's default
 THEME_SETTING = "theme"
 THEMES = ("system", "dark", "light")
+AUTO_ADVANCE_SETTING = "review_auto_advance"  # View menu and Settings; unset means on
+ASSET_FOLDERS_SETTING = "asset_folders"  # [[name, path], ...]; unset: the library folder only
 
 
 class SettingReader(Protocol):
@@ -66,3 +71,28 @@ def theme_mode(settings: SettingReader) -> str:
     """``system``, ``dark`` or ``light`` (anything else stored reads as ``system``)."""
     value = settings.get_setting(THEME_SETTING, "system")
     return value if value in THEMES else "system"
+
+
+def asset_folders(settings: SettingReader, library: Path) -> list[tuple[str, str]]:
+    """The Assets browser's bookmarks as (name, path); until any are saved, the library folder.
+
+    Entries that are not a pair of non-empty strings are skipped.
+    """
+    value = settings.get_setting(ASSET_FOLDERS_SETTING)
+    if not isinstance(value, list):
+        return [("Library", str(library))]
+    folders: list[tuple[str, str]] = []
+    for item in value:
+        if isinstance(item, list | tuple) and len(item) == 2:
+            name, path = item
+            if isinstance(name, str) and isinstance(path, str) and name and path:
+                folders.append((name, path))
+    return folders
+
+
+def auto_advance(settings: SettingReader) -> bool:
+    """True unless the person turned auto-advance after a verdict off (it is on by default)."""
+    value = settings.get_setting(AUTO_ADVANCE_SETTING, True)
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off")
+    return bool(value)

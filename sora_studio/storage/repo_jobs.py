@@ -358,6 +358,21 @@ class JobsRepo(RepoBase):
         )
         return None if row is None else asset_from_row(row)
 
+    def asset_sizes(self) -> set[int]:
+        """The byte sizes of every recorded file: a file of another size cannot be a copy."""
+        return {int(row["bytes"]) for row in self._all("SELECT DISTINCT bytes FROM assets", [])}
+
+    def known_sha256(self, digests: Iterable[str]) -> set[str]:
+        """Which of ``digests`` (lower-case hex) the library already holds a file of."""
+        wanted = sorted({d.lower() for d in digests})
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):  # below SQLite's bound-parameter limit
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._all(f"SELECT DISTINCT sha256 FROM assets WHERE sha256 IN ({marks})", chunk)
+            found.update(str(row["sha256"]) for row in rows)
+        return found
+
     def delete_asset(self, job_id: int, variant: AssetVariant) -> None:
         self.db.execute(
             "DELETE FROM assets WHERE job_id = ? AND variant = ?",

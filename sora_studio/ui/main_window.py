@@ -41,7 +41,7 @@ from sora_studio.ui.queue_panel import QueuePanel
 from sora_studio.ui.shortcuts_overlay import ShortcutsOverlay
 from sora_studio.ui.status_bar import StudioStatusBar
 from sora_studio.ui.workers.engine_link import EngineLink
-from sora_studio.ui.workers.library_actions import EXPORT_KINDS, is_video_path
+from sora_studio.ui.workers.library_actions import DESK_CLIP_MIME, EXPORT_KINDS, is_video_path
 
 if TYPE_CHECKING:
     from sora_studio.ui.workers.poll_worker import PollWorker
@@ -294,6 +294,7 @@ class MainWindow(QMainWindow):
             queue_menu.addAction(action)
 
         view_menu = bar.addMenu("&View")
+        self.view_menu = view_menu  # the review area adds its own toggles (auto-advance)
         view_menu.addAction(self.prompt_dock.toggleViewAction())
         view_menu.addAction(self.queue_dock.toggleViewAction())
         view_menu.addSeparator()
@@ -445,8 +446,8 @@ class MainWindow(QMainWindow):
     @staticmethod
     def dropped_videos(event: QDragEnterEvent | QDropEvent) -> list[str]:
         mime = event.mimeData()
-        if not mime.hasUrls():
-            return []
+        if not mime.hasUrls() or mime.hasFormat(DESK_CLIP_MIME):
+            return []  # nothing to import, or a clip dragged out of the grid coming back
         return [
             url.toLocalFile()
             for url in mime.urls()

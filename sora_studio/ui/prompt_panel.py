@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
@@ -51,7 +53,7 @@ from sora_studio.ui.prompt.preflight import (
     problems_by_field,
     warning_text,
 )
-from sora_studio.ui.prompt.reference import ReferencePicker
+from sora_studio.ui.prompt.reference import ReferencePicker, dropped_image_path
 from sora_studio.ui.prompt.render_footer import RenderFooter
 from sora_studio.ui.prompt.repeat import RepeatCheck
 from sora_studio.ui.prompt.takes import TakesRow
@@ -61,6 +63,7 @@ from sora_studio.ui.prompt.templates import TemplatesButton, brief_title
 __all__ = ["BriefStore", "BuilderEnvironment", "Moderator", "PromptPanel", "brief_title"]
 
 PREFLIGHT_DEBOUNCE_MS = 120
+PICTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})  # what a reference may be
 # Where each pre-flight field's problems are shown (the prompt's go under the prompt).
 _FORMAT_FIELDS = ("provider", "model", "size", "seconds", "batch")
 
@@ -81,6 +84,7 @@ class PromptPanel(QWidget):
         background: BackgroundOps | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setAcceptDrops(True)  # a picture dropped anywhere on the builder is its reference
         self.environment = environment
         self.store = store
         self.background = background or BackgroundOps(self)
@@ -423,6 +427,42 @@ class PromptPanel(QWidget):
             self.store.add_recent_brief(order.brief)
         self.render_requested.emit(order)
         return True
+
+    # --- a picture dropped anywhere on the builder (the Assets dock, a file manager) ---------
+
+    def frame_size(self) -> tuple[int, int] | None:
+        """The chosen size as (width, height), None while it is not a valid size."""
+        size = _parse_size(self.formats.chosen_size())
+        return None if size is None else (size.width, size.height)
+
+    def use_reference(self, path: str | Path) -> bool:
+        """Make ``path`` the reference image, read and checked as if dropped on the reference
+        box ("Fit to size" is offered when it does not match); False when the chosen model
+        takes no reference image."""
+        if not self._takes(Support.REFERENCE_IMAGE):
+            return False
+        self.reference.set_path(Path(path))
+        return True
+
+    def _dropped_picture(self, event: QDragEnterEvent | QDropEvent) -> Path | None:
+        path = dropped_image_path(event.mimeData().urls())
+        if path is None or path.suffix.lower() not in PICTURE_SUFFIXES:
+            return None
+        return path if self._takes(Support.REFERENCE_IMAGE) else None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_picture(event) is not None:
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_picture(event)
+        if path is None:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self.use_reference(path)
 
     def shutdown(self) -> None:
         self._debounce.stop()

@@ -84,6 +84,9 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
     ),
 )
 EXPORTS_BY_KEY = {kind.key: kind for kind in EXPORT_KINDS}
+# Carried by a clip dragged out of the review grid, beside its file URL: dropped back on the
+# desk it is not imported a second time.
+DESK_CLIP_MIME = "application/x-sora-studio-clips"
 
 
 def is_video_path(path: str | Path) -> bool:

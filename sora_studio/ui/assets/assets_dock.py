@@ -1,0 +1,96 @@
+"""The Assets dock wired into the desk: called once by the composition root (``app.py``).
+
+GUI thread. Builds the :class:`~sora_studio.ui.assets.assets_panel.AssetsPanel` from the saved
+bookmarks (``services.setting_keys.asset_folders``; the library folder until any are saved),
+docks it beside the builder, and connects what it asks for: a picture becomes the builder's
+reference (its checks and "Fit to size" are the reference box's), clips go to the desk's import,
+a changed bookmark list is saved through the desk's writer thread (never written on the GUI
+thread), a finished import refreshes the "In library" marks, and the builder's chosen size is
+the frame a picture must match for its "Fits" mark.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDockWidget, QWidget
+
+from sora_studio.services.asset_folders import PREVIEW_FOLDER
+from sora_studio.services.desk_writes import SaveSettings
+from sora_studio.services.library_view import LibraryView
+from sora_studio.services.setting_keys import ASSET_FOLDERS_SETTING, asset_folders
+from sora_studio.ui.assets.assets_panel import AssetsPanel
+from sora_studio.ui.main_window import MainWindow
+from sora_studio.ui.thumbnail_cache import ThumbnailCache
+from sora_studio.ui.workers.desk_writer import DeskWriter
+from sora_studio.ui.workers.library_actions import LibraryActions
+
+ASSETS_SHORTCUT = "Ctrl+Shift+A"
+
+
+def dock_beside_builder(window: MainWindow, panel: QWidget) -> QDockWidget:
+    """Dock ``panel`` as "Assets" beside the builder, closed until View > Assets (Ctrl+Shift+A)
+    unless the remembered layout had it open; its toggle goes in the View menu."""
+    dock = QDockWidget("Assets", window)
+    dock.setObjectName("assetsDock")  # the name the window layout is saved under
+    dock.setWidget(panel)
+    # Made after the window restored its layout: put it where it was saved, if it was.
+    if not window.restoreDockWidget(dock):
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        window.splitDockWidget(window.prompt_dock, dock, Qt.Orientation.Horizontal)
+        dock.hide()
+    toggle = dock.toggleViewAction()
+    toggle.setShortcut(QKeySequence(ASSETS_SHORTCUT))
+    toggle.setStatusTip(f"Browse folders of pictures and clips ({ASSETS_SHORTCUT})")
+    window.addAction(toggle)
+    window.actions_by_name["assets"] = toggle
+    actions = window.view_menu.actions()  # the docks' toggles first, then the rest
+    queue = window.queue_dock.toggleViewAction()
+    after = actions.index(queue) + 1 if queue in actions else len(actions)
+    if after < len(actions):
+        window.view_menu.insertAction(actions[after], toggle)
+    else:
+        window.view_menu.addAction(toggle)
+    return dock
+
+
+def attach_assets(
+    window: MainWindow,
+    reader: LibraryView,
+    writer: DeskWriter,
+    library: LibraryActions,
+    thumbnails: ThumbnailCache,
+    *,
+    library_root: Path,
+    database: Path,
+) -> AssetsPanel:
+    """Make the Assets dock, put it in ``window`` and connect it; returns the panel."""
+    assets = AssetsPanel(
+        asset_folders(reader, library_root), thumbnails, library_root / PREVIEW_FOLDER, database
+    )
+    dock_beside_builder(window, assets)
+    builder = window.prompt_panel
+
+    def use_reference(path: str) -> None:
+        name = Path(path).name
+        if builder.use_reference(path):
+            window.prompt_dock.show()
+            window.status.showMessage(f"Reference image: {name}", 5000)
+        else:
+            window.status.showMessage(
+                f"The chosen model takes no reference image, so {name} was not used.", 8000
+            )
+
+    def save_bookmarks(bookmarks: list[tuple[str, str]]) -> None:
+        value = [[name, path] for name, path in bookmarks]
+        writer.send(SaveSettings(settings=((ASSET_FOLDERS_SETTING, value),)))
+
+    assets.reference_requested.connect(use_reference)
+    assets.import_requested.connect(library.import_paths)
+    assets.bookmarks_changed.connect(save_bookmarks)
+    library.clips_imported.connect(lambda _ids: assets.refresh_library_marks())
+    builder.formats.changed.connect(lambda: assets.set_frame_size(builder.frame_size()))
+    assets.set_frame_size(builder.frame_size())
+    return assets
