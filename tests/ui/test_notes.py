@@ -121,3 +121,20 @@ def test_lineage_tree_shows_cost_verdict_and_prompt_change(qtbot, jobs) -> None:
     with qtbot.waitSignal(view.compare_requested) as compare:
         view.tree.itemDoubleClicked.emit(grandchild, 0)
     assert compare.args == [2, 3]
+
+
+def test_turn_buttons_say_why_the_clip_cannot_take_it(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A provider without edit/extend: the note's buttons are off with the clip's own reason."""
+    panel = NotesPanel()
+    qtbot.addWidget(panel)
+    panel.set_notes(7, [_note(1, 1200, "make the sky darker")])
+    panel.view.setCurrentIndex(panel.model.index(0, 0))
+    assert all(button.isEnabled() for button in panel.turn_buttons.values())
+    why = "SGLang Diffusion (emulator) cannot edit a video."
+    panel.set_turn_refusals({"edit": why, "extend": why, "remix": "", "promote": "other"})
+    assert not panel.turn_buttons["edit"].isEnabled()
+    assert panel.turn_buttons["edit"].toolTip() == why
+    assert panel.turn_buttons["remix"].isEnabled()
+    panel.set_turn_refusals({})
+    assert panel.turn_buttons["edit"].isEnabled()
+    assert "note's text" in panel.turn_buttons["edit"].toolTip()

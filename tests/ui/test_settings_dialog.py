@@ -171,3 +171,14 @@ def test_parse_budget() -> None:
     assert parse_budget("12.5") == Decimal(1250)
     with pytest.raises(UserError):
         parse_budget("-3")
+
+
+def test_auto_advance_after_a_verdict_is_on_by_default_and_saved(
+    qtbot, repo, tmp_path: Path
+) -> None:
+    dialog = _dialog(qtbot, repo, tmp_path)
+    assert dialog.auto_advance_box.isChecked()  # issue 16: on unless turned off
+    dialog.auto_advance_box.setChecked(False)
+    assert dialog.save()
+    assert repo.get_setting("review_auto_advance") is False
+    assert not _dialog(qtbot, repo, tmp_path).auto_advance_box.isChecked()

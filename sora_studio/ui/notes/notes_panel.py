@@ -12,7 +12,7 @@ testable without a database and keeps every write in one place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,6 +30,10 @@ from sora_studio.core.timecode import format_timecode
 from sora_studio.ui.notes.notes_model import NoteRoles, NotesModel
 
 TURN_INTO_KINDS = ("edit", "extend", "remix")
+TURN_INTO_TIPS = {
+    kind: f"Request a {kind} of this clip with the note's text as its prompt"
+    for kind in TURN_INTO_KINDS
+}
 
 
 class NotesPanel(QWidget):
@@ -65,7 +69,7 @@ class NotesPanel(QWidget):
         labels = {"edit": "→ Edit", "extend": "→ Extend", "remix": "→ Remix"}
         for kind in TURN_INTO_KINDS:
             button = QPushButton(labels[kind], self)
-            button.setToolTip(f"Request a {kind} of this clip with the note's text as its prompt")
+            button.setToolTip(TURN_INTO_TIPS[kind])
             button.clicked.connect(lambda _=False, k=kind: self.turn_selected_into(k))
             self.turn_buttons[kind] = button
         entry_row = QHBoxLayout()
@@ -84,6 +88,7 @@ class NotesPanel(QWidget):
         layout.addLayout(actions)
         self._job_id: int | None = None
         self._pin: tuple[int, int | None] = (0, None)
+        self._refusals: dict[str, str] = {}  # kind -> why the clip cannot take it now
         self.model.modelReset.connect(self._update_empty)
         self.model.rowsInserted.connect(self._update_empty)
         self.model.rowsRemoved.connect(self._update_empty)
@@ -104,6 +109,12 @@ class NotesPanel(QWidget):
         self.entry.clear()
         self._set_pin(0, None)
         self.setEnabled(job_id is not None)
+        self._update_buttons()
+
+    def set_turn_refusals(self, reasons: Mapping[str, str]) -> None:
+        """Why the clip on show cannot take an edit, extension or remix now ("" or absent: it
+        can), from the clip's actions: the note buttons say the same as the clip's buttons."""
+        self._refusals = {kind: reasons.get(kind, "") for kind in TURN_INTO_KINDS}
         self._update_buttons()
 
     def note_changed(self, note: Note) -> None:
@@ -180,8 +191,11 @@ class NotesPanel(QWidget):
         stored = note is not None and note.id >= 0
         self.resolve_button.setEnabled(stored)
         self.resolve_button.setText("Reopen" if note is not None and note.resolved else "Resolve")
-        for button in self.turn_buttons.values():
-            button.setEnabled(stored and note is not None and note.result_job_id is None)
+        open_note = stored and note is not None and note.result_job_id is None
+        for kind, button in self.turn_buttons.items():
+            why = self._refusals.get(kind, "")
+            button.setEnabled(open_note and not why)
+            button.setToolTip(why or TURN_INTO_TIPS[kind])
 
     def _update_empty(self) -> None:
         empty = self.model.rowCount() == 0

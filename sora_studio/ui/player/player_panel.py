@@ -11,12 +11,17 @@ Keys while it has focus (the review panel forwards the same keys as shortcuts):
 doubles the speed; ``,``/``.`` one frame back/forward; ``I``/``O`` set the loop's in/out point
 (``Shift+I``/``Shift+O`` or ``Escape`` clear them). QMediaPlayer cannot play backwards, so reverse
 shuttle is a timer that steps the paused player back.
+
+``load(path, poster=image, play=True)`` is how the review panel moves on after a verdict: the
+poster (the clip's first frame, decoded ahead by ``ui.player.posters``) is painted at once and
+playback starts as soon as QtMultimedia has opened the file. :meth:`PlayerPanel.preview` shows a
+picture without opening anything, for clips passed over while an arrow key is held.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtMultimedia import QAudioOutput, QMediaMetaData, QMediaPlayer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,6 +43,14 @@ SHUTTLE_MAX = 8.0
 REVERSE_TICK_MS = 40
 
 
+def has_opened(player: QMediaPlayer) -> bool:
+    """True once ``player`` has opened the clip it was last given (its frames are that clip's)."""
+    return player.mediaStatus() not in (
+        QMediaPlayer.MediaStatus.NoMedia,
+        QMediaPlayer.MediaStatus.LoadingMedia,
+    )
+
+
 class PlayerPanel(QWidget):
     """Video with transport controls and a timeline (GUI thread)."""
 
@@ -54,6 +67,10 @@ class PlayerPanel(QWidget):
         self.player: QMediaPlayer
         self.audio: QAudioOutput | None
         self.player, self.audio = make_media_player(self, self.video.sink, with_audio=with_audio)
+        # The player, not this panel: a bound method kept by the canvas would make a reference
+        # cycle that keeps the panel's wrapper alive after Qt deleted it.
+        player = self.player
+        self.video.accept_frames = lambda: has_opened(player)
         self.timeline = TimelineWidget(self)
         self._fps = DEFAULT_FPS
         self._fps_from_file = True
@@ -127,8 +144,20 @@ class PlayerPanel(QWidget):
 
     # -- media -----------------------------------------------------------------------------
 
-    def load(self, path: str | None, *, fps: float | None = None) -> None:
+    def load(
+        self,
+        path: str | None,
+        *,
+        fps: float | None = None,
+        poster: QImage | None = None,
+        play: bool = False,
+        paint_now: bool = False,
+    ) -> None:
         """Open ``path`` (None clears the player); ``fps`` overrides the file's frame rate.
+
+        ``poster`` is shown at once until the player's first frame arrives (``paint_now``:
+        painted before this returns, not with the next paint); ``play`` starts playback as
+        soon as the file is open (else the first frame is shown paused).
 
         No ``stop()`` first: ``setSource`` stops the old clip itself, and a stop of a loaded clip
         reports it loaded again, which used to start its decoders once more (the poster pause)
@@ -143,7 +172,25 @@ class PlayerPanel(QWidget):
         self._source = path
         self.status_label.setText("")
         self.video.clear("Loading…" if path else "No playable video for this clip")
+        if path and poster is not None:
+            self.video.show_poster(poster)
+            if paint_now:
+                self.video.repaint()
         self.player.setSource(QUrl.fromLocalFile(path) if path else QUrl())
+        if path and play:
+            self.player.setPlaybackRate(self._speed)
+            self.player.play()
+
+    def preview(self, picture: QImage | None, placeholder: str = "Loading…") -> None:
+        """Pause and show ``picture`` (or ``placeholder``) without opening anything: a clip
+        passed over quickly, which is opened only if the reviewer stops on it."""
+        if self._source is not None:
+            # Closed rather than paused: a pause would decode the old clip's frame over this.
+            self.load(None)
+        if picture is not None and not picture.isNull():
+            self.video.show_poster(picture)
+        else:
+            self.video.clear(placeholder)
 
     @property
     def source(self) -> str | None:

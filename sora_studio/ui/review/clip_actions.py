@@ -77,6 +77,7 @@ class ClipActions(QWidget):
     action_requested = Signal(str, int)
     compare_requested = Signal()
     refused = Signal(str)  # why a shortcut did nothing, for the status bar
+    reasons_changed = Signal(object)  # dict[str, str]: action -> why it is off ("" when on)
 
     def __init__(self, parent: QWidget | None = None, *, catalog: Catalog | None = None) -> None:
         super().__init__(parent)
@@ -150,6 +151,7 @@ class ClipActions(QWidget):
         self.copy_button.setEnabled(job is not None)
         self.compare_button.setEnabled(job is not None)
         self._label_promote(job, catalog)
+        self.reasons_changed.emit(dict(self.reasons))
 
     def _label_promote(self, job: Job | None, catalog: Catalog) -> None:
         promote = self.buttons["promote"]

@@ -1,6 +1,7 @@
 """How the review panel is laid out: the grid on the left, the clip on the right.
 
-GUI thread. Left: filter bar, the grid (or the empty-library message) and the message line.
+GUI thread. Left: filter bar, the grid (or the empty-library message), the reject reason line (shown
+while a reject waits for its reason) and the message line.
 Right, in tabs: "Clip" (the clip's action buttons above the player, with its notes and versions
 below in tabs of their own) and "Compare". The two sides share a splitter; the panel gives the
 grid most of the width the first time it is shown (``ReviewPanel.showEvent``).
@@ -25,6 +26,7 @@ def lay_out_review_panel(panel: ReviewPanel) -> None:
     left_layout.addWidget(panel.filter_bar)
     left_layout.addWidget(panel.grid, 1)
     left_layout.addWidget(panel.empty_label, 1)
+    left_layout.addWidget(panel.reason_bar)
     left_layout.addWidget(panel.message)
     clip_page = QWidget(panel)
     clip_layout = QVBoxLayout(clip_page)

@@ -12,8 +12,10 @@ into work, ``note_action_requested(kind, job_id, text, note_id)``; the engine li
 the job it makes, and when that job arrives (:meth:`ReviewPanel.on_jobs_updated`) the notes on
 show are read again.
 
-Keys: see :mod:`.review_keys` (player, ``N``, ``E X M P``, ``V``, ``Ctrl+F``) and
-:mod:`.grid_view` (``1/A 2/C 3/R`` verdicts, ``Ctrl+Z`` undo).
+Keys: see :mod:`.review_keys` (player, ``N``, ``E X M P``, ``V``, ``Ctrl+F``, ``Shift+U``) and
+:mod:`.grid_view` (``1/A 2/C 3/R`` verdicts, ``Ctrl+Z`` undo). What a verdict does next (the
+reject reason asked in place, auto-advance to the next clip, posters decoded ahead, the session
+summary) is :mod:`.culling`'s.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QWidget
 
 from sora_studio.core.errors import UserError
 from sora_studio.core.models import Asset, AssetVariant, Job, JobStatus, ReviewStatus
+from sora_studio.services.desk_writes import SaveSettings
 from sora_studio.services.library_view import LibraryView
 from sora_studio.services.review import default_reviewer
+from sora_studio.services.setting_keys import AUTO_ADVANCE_SETTING, auto_advance
 from sora_studio.ui.compare.compare_view import CompareView
 from sora_studio.ui.dialogs.clip_checks import ProfileLookup
 from sora_studio.ui.notes.lineage_view import LineageView
@@ -40,13 +44,15 @@ from sora_studio.ui.review.clip_filter import ClipFilter, ClipFilterProxy
 from sora_studio.ui.review.clip_model import ClipModel, SortKey
 from sora_studio.ui.review.clip_notes import ClipNotes
 from sora_studio.ui.review.clip_row import RENDERING_STATUSES, ClipRow, build_clip_row
+from sora_studio.ui.review.culling import Culling
 from sora_studio.ui.review.filter_bar import FilterBar
-from sora_studio.ui.review.grid_view import ClipGridView, ReasonProvider, ask_reject_reason
+from sora_studio.ui.review.grid_view import ClipGridView, ReasonProvider
 from sora_studio.ui.review.job_loader import JobLoader
+from sora_studio.ui.review.reason_bar import ReasonBar
 from sora_studio.ui.review.review_keys import install_review_shortcuts
 from sora_studio.ui.review.review_layout import lay_out_review_panel
 from sora_studio.ui.review.sheet_maker import SpritesheetMaker
-from sora_studio.ui.review.verdicts import VerdictRecorder, verdict_message
+from sora_studio.ui.review.verdicts import VerdictRecorder
 from sora_studio.ui.thumbnail_cache import ThumbnailCache
 from sora_studio.ui.workers.desk_writer import DeskWriter
 
@@ -75,8 +81,9 @@ class ReviewPanel(QWidget):
         *,
         writer: DeskWriter | None = None,
         reviewer: str | None = None,
-        reason_provider: ReasonProvider = ask_reject_reason,
+        reason_provider: ReasonProvider | None = None,
         with_audio: bool = True,
+        auto_advance_on: bool | None = None,
     ) -> None:
         super().__init__(parent)
         self.database = Path(database)
@@ -110,6 +117,10 @@ class ReviewPanel(QWidget):
         self.actions_bar = ClipActions(self)
         self.compare = CompareView(self, with_audio=with_audio)
         self.message = QLabel("", self)
+        self.message.setWordWrap(True)  # a long message wraps; it never widens the window
+        self.reason_bar = ReasonBar(self)  # a reject's reason, asked in place
+        on = auto_advance(self.view) if auto_advance_on is None else auto_advance_on
+        self.culling = Culling(self, auto_advance=on)
         self._current: int | None = None
         self._sized = False
         self._shut_down = False
@@ -135,6 +146,10 @@ class ReviewPanel(QWidget):
             lambda key, desc: self.proxy.set_sort(SortKey(key), descending=desc)
         )
         self.grid.verdict_requested.connect(self._on_verdict)
+        self.grid.reject_requested.connect(self.culling.ask_reject)
+        self.reason_bar.confirmed.connect(self.culling.reject_confirmed)
+        self.reason_bar.cancelled.connect(self.culling.reject_cancelled)
+        self.culling.auto_advance_changed.connect(self._store_auto_advance)
         self.grid.undo_requested.connect(self.undo_verdict)
         self.grid.current_clip_changed.connect(self._on_current_changed)
         self.grid.open_requested.connect(self._on_open)
@@ -146,18 +161,19 @@ class ReviewPanel(QWidget):
         ):
             signal.connect(self._update_counts)
         self.verdicts.reconciled.connect(self._on_verdicts_stored)
-        self.verdicts.refused.connect(self._report)
+        self.verdicts.refused.connect(self.report)
         self.player.duration_changed.connect(lambda _ms: self._refresh_markers())
         self.notes.add_requested.connect(self._on_add_note)
         self.notes.seek_requested.connect(self.player.seek)
         self.notes.resolve_requested.connect(self.clip_notes.resolve)
         self.notes.turn_into_requested.connect(self._on_turn_note_into)
+        self.actions_bar.reasons_changed.connect(self.notes.set_turn_refusals)
         self.clip_notes.changed.connect(self._refresh_markers)
-        self.clip_notes.refused.connect(self._report)
+        self.clip_notes.refused.connect(self.report)
         self.grid.clip_delegate.sheet_unusable.connect(self._on_sheet_unusable)
         self.sheets.made.connect(self._on_sheet_made)
         self.sheets.failed.connect(
-            lambda job_id, text: self._report(f"No scrub preview for #{job_id}: {text}")
+            lambda job_id, text: self.report(f"No scrub preview for #{job_id}: {text}")
         )
         self.loader.loaded.connect(self._on_rest_loaded)
         self.loader.failed.connect(self._on_load_failed)
@@ -207,8 +223,15 @@ class ReviewPanel(QWidget):
         return self
 
     def refresh_actions(self) -> None:
-        """Settings changed the providers: work out again what the clip on show allows."""
+        """Settings changed: work out again what the clip on show allows, and whether a
+        verdict moves on to the next clip."""
         self.actions_bar.refresh()
+        self.culling.set_auto_advance(auto_advance(self.view))
+
+    def _store_auto_advance(self, on: bool) -> None:
+        """The View menu's toggle: kept for the next start (written by the writer thread)."""
+        self.writer.send(SaveSettings(settings=((AUTO_ADVANCE_SETTING, on),)))
+        self.report(f"Auto-advance after a verdict is {'on' if on else 'off'}.")
 
     def set_profiles(self, profiles: ProfileLookup | None) -> None:
         """Where each clip's provider profile and catalog are read (the desk's ProfileBook)."""
@@ -238,7 +261,7 @@ class ReviewPanel(QWidget):
         self.loading_finished.emit()
 
     def _on_load_failed(self, message: str) -> None:
-        self._report(f"Could not read the whole library: {message}")
+        self.report(f"Could not read the whole library: {message}")
         self.loading_finished.emit()
 
     def _set_choices(self) -> None:
@@ -265,6 +288,8 @@ class ReviewPanel(QWidget):
                 for path in (row.thumbnail_path, row.spritesheet_path):
                     if path:
                         self.cache.forget(path)
+                if row.video_path:
+                    self.culling.posters.forget(row.video_path)
         self.model.upsert_jobs(jobs)
         lineage_touched = notes_touched = False
         for job in jobs:
@@ -303,18 +328,13 @@ class ReviewPanel(QWidget):
     # -- verdicts ------------------------------------------------------------------------------
 
     def record_verdict(self, job_ids: list[int], status: ReviewStatus, reason: str = "") -> None:
-        """Judge the selected clips: the grid shows it now, the writer stores it."""
-        result = self.verdicts.record(job_ids, status, reason)
-        self._show_verdicts(list(result.jobs))
-        self._report(verdict_message(status, result))
+        """Judge the selected clips: the grid shows it now, the writer stores it; with
+        auto-advance the next clip that needs a verdict opens and plays (:mod:`.culling`)."""
+        self.culling.record(job_ids, status, reason)
 
     def undo_verdict(self) -> None:
-        jobs = self.verdicts.undo()
-        if not jobs:
-            self._report("Nothing to undo.")
-            return
-        self._show_verdicts(jobs)
-        self._report(f"Undid the last verdict on {len(jobs)} clip(s).")
+        """Take back the last verdict and go back to the clip it changed."""
+        self.culling.undo()
 
     def _on_verdict(self, job_ids: list[int], status: str, reason: str) -> None:
         self.record_verdict(list(job_ids), ReviewStatus(status), reason)
@@ -330,9 +350,9 @@ class ReviewPanel(QWidget):
                 if shown is None
                 else dataclasses.replace(shown, review_status=job.review_status)
             )
-        self._show_verdicts(merged)
+        self.show_verdicts(merged)
 
-    def _show_verdicts(self, jobs: list[Job]) -> None:
+    def show_verdicts(self, jobs: list[Job]) -> None:
         for job in jobs:
             self.model.upsert_job(job)
         self.lineage.update_verdicts(jobs)
@@ -343,24 +363,27 @@ class ReviewPanel(QWidget):
         self._current = job_id if job_id >= 0 else None
         if self._current is None:
             self.player.load(None)
+            self.player.video.clear("No clip selected")
             self.clip_notes.show(None)
             self.lineage.set_lineage([])
             self.actions_bar.set_clip(None)
             return
         self._show_clip(self._current, reload_media=True)
 
+    def show_current(self, *, reload_media: bool) -> None:
+        if self._current is not None:
+            self._show_clip(self._current, reload_media=reload_media)
+
     def _show_clip(self, job_id: int, *, reload_media: bool) -> None:
         if self.model.job(job_id) is None:
             return
         row = self.model.clip_row(job_id)
+        # The picture first (a poster is painted at once), then what goes with the clip.
+        opened = reload_media and self.culling.open_media(row)
         self.actions_bar.set_clip(row)
-        if reload_media:
-            playable = (
-                row.video_path
-                if row.job.status is JobStatus.READY and not row.media_missing
-                else None
-            )
-            self.player.load(playable)
+        if reload_media and not opened:
+            return  # passed over under a held arrow key: opened once the key rests
+        if opened:
             self.clip_notes.show(job_id)
         self._refresh_lineage()
 
@@ -404,7 +427,7 @@ class ReviewPanel(QWidget):
         if self._current is None:
             return
         self.note_action_requested.emit(kind, self._current, text, note_id)
-        self._report(f"Asked for a {kind} of #{self._current} from note {note_id}.")
+        self.report(f"Asked for a {kind} of #{self._current} from note {note_id}.")
 
     # -- compare -------------------------------------------------------------------------------
 
@@ -416,13 +439,13 @@ class ReviewPanel(QWidget):
         job = self.model.job(ids[0]) if len(ids) == 1 else None
         if job is not None and job.parent_id is not None:
             return self.compare_clips(job.parent_id, job.id)
-        self._report("Select two clips (or a clip that has a parent) to compare.")
+        self.report("Select two clips (or a clip that has a parent) to compare.")
         return False
 
     def compare_clips(self, a_id: int, b_id: int) -> bool:
         a, b = self.view.get_job(a_id), self.view.get_job(b_id)
         if a is None or b is None:
-            self._report(f"Cannot compare: clip #{a_id if a is None else b_id} no longer exists.")
+            self.report(f"Cannot compare: clip #{a_id if a is None else b_id} no longer exists.")
             return False
 
         def playable(job: Job) -> str | None:
@@ -444,8 +467,13 @@ class ReviewPanel(QWidget):
         empty_library = total == 0
         self.grid.setVisible(not empty_library)
         self.empty_label.setVisible(empty_library)
+        self.grid.empty_text = (
+            "No clips in this view. Shift+U shows clips with a verdict again."
+            if self.filter_bar.to_review.isChecked()
+            else "No clips match the filter."
+        )
 
-    def _report(self, text: str) -> None:
+    def report(self, text: str) -> None:
         self.message.setText(text)
         self.status_message.emit(text)
 
@@ -455,6 +483,7 @@ class ReviewPanel(QWidget):
         if self._shut_down:
             return
         self._shut_down = True
+        self.culling.shutdown()
         self.player.shutdown()
         self.compare.shutdown()
         self.loader.shutdown()

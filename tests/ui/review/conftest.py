@@ -242,6 +242,9 @@ def panel(qtbot, library: Library) -> Iterator[ReviewPanel]:  # type: ignore[no-
         reviewer="ana",
         with_audio=False,
         reason_provider=lambda _parent, _ids: reasons[0],
+        # These tests judge one clip several times over; auto-advance has its own tests
+        # (test_culling.py), with the reason asked in place.
+        auto_advance_on=False,
     )
     widget.reject_reasons = reasons  # type: ignore[attr-defined]
     qtbot.addWidget(widget)

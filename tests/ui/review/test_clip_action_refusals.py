@@ -51,3 +51,7 @@ def test_shortcuts_say_why_instead_of_asking(qtbot, panel, library) -> None:  # 
     # Promote stays a plain create on the same server.
     qtbot.keyClick(panel.grid, Qt.Key.Key_P)
     assert requested == [("promote", job_id)]
+    # The notes panel's "→ Edit" and "→ Extend" say the same, before anyone clicks them.
+    assert panel.notes.turn_buttons["edit"].toolTip() == said[0]
+    assert panel.notes.turn_buttons["extend"].toolTip() == said[1]
+    assert not panel.notes.turn_buttons["edit"].isEnabled()
