@@ -1,4 +1,6 @@
-"""Settings: provider profiles (Providers page) and the library folder, budget cap and theme.
+"""Settings: provider profiles (Providers page) and the library folder, budget cap, theme and
+review (auto-advance after a verdict), and, when the desk gives its team link, the team library
+(Team page: connect and disconnect take effect at once, off the GUI thread, not on Save).
 
 A modal dialog on the GUI thread. It reads through the GUI's read-only view and writes nothing
 itself: Save checks everything, turns it into one frozen ``SaveSettings`` command (profiles
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -43,16 +46,20 @@ from sora_studio.services.provider_settings import (
     store_key,
 )
 from sora_studio.services.setting_keys import (
+    AUTO_ADVANCE_SETTING,
     BUDGET_SETTING,
     DEFAULT_PROVIDER_SETTING,
     LIBRARY_SETTING,
     THEME_SETTING,
+    auto_advance,
     library_root,
     theme_mode,
 )
 from sora_studio.ui.background_op import BackgroundOps
 from sora_studio.ui.settings.probe_panel import ConnectionTest
 from sora_studio.ui.settings.provider_page import ProviderPage
+from sora_studio.ui.settings.team_page import TeamPage
+from sora_studio.ui.workers.team_link import TeamLink
 
 THEMES = (("system", "Follow the system"), ("dark", "Dark"), ("light", "Light"))
 
@@ -91,6 +98,7 @@ class SettingsDialog(QDialog):
         emulator_base_url: str | None = None,
         key_store: KeyStore = store_key,
         connection_test: ConnectionTest = probe_connection,
+        team: TeamLink | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -140,10 +148,17 @@ class SettingsDialog(QDialog):
         form.addRow("Budget cap", self.budget_edit)
         form.addRow("", self.budget_hint)
         form.addRow("Theme", self.theme_combo)
+        self.auto_advance_box = QCheckBox("After a verdict, open and play the next clip to review")
+        self.auto_advance_box.setChecked(auto_advance(store))
+        self.auto_advance_box.setToolTip("Also in the View menu: Auto-advance after a verdict")
+        form.addRow("Review", self.auto_advance_box)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self.providers, "Providers")
         self.tabs.addTab(general, "Library and budget")
+        self.team_page = None if team is None else TeamPage(team, self.background)
+        if self.team_page is not None:
+            self.tabs.addTab(self.team_page, "Team")
         self.problem = QLabel()
         self.problem.setProperty("role", "problem")
         self.problem.setWordWrap(True)
@@ -182,6 +197,7 @@ class SettingsDialog(QDialog):
                 (BUDGET_SETTING, None if cap is None else str(cap)),
                 (DEFAULT_PROVIDER_SETTING, self.providers.default_name),
                 (THEME_SETTING, str(self.theme_combo.currentData())),
+                (AUTO_ADVANCE_SETTING, self.auto_advance_box.isChecked()),
                 (LIBRARY_SETTING, folder if keep_folder else None),
             ),
         )

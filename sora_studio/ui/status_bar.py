@@ -1,4 +1,6 @@
-"""The status bar: active provider and its health, spend against budget, jobs in flight.
+"""The status bar: active provider and its health, spend against budget, jobs in flight, and
+the review session's summary (clips decided, seconds per clip, approved share) once a verdict
+is given, and the team library's connection when the library has one.
 
 GUI thread only; it is fed by the main window from PollWorker signals and read-only queries,
 and by the library actions (import/export progress, and an "Open folder" button once an export
@@ -8,6 +10,7 @@ has written its files).
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -54,6 +57,15 @@ class StudioStatusBar(QStatusBar):
         for widget in (self.work_label, self.work_bar, self.open_folder_button):
             self.addPermanentWidget(widget)
             widget.hide()
+        self.session_label = QLabel()  # the review session; hidden until the first verdict
+        self.session_label.setContentsMargins(8, 0, 8, 0)
+        self.session_label.setToolTip("Verdicts given since the desk opened")
+        self.addPermanentWidget(self.session_label)
+        self.session_label.hide()
+        self.team_label = QLabel()  # the team library (issue 13); hidden when not connected
+        self.team_label.setContentsMargins(8, 0, 8, 0)
+        self.addPermanentWidget(self.team_label)
+        self.team_label.hide()
         self.provider_label = QLabel()
         self.spend_label = QLabel()
         self.jobs_label = QLabel()
@@ -91,6 +103,19 @@ class StudioStatusBar(QStatusBar):
             f"{format_cents(max(left, Decimal(0)))} of the budget left. Blocked and failed "
             "renders are not counted."
         )
+
+    def set_session(self, text: str) -> None:
+        """The review session's summary ("" hides it)."""
+        self.session_label.setText(text)
+        self.session_label.setVisible(bool(text))
+
+    def set_team(self, text: str, tooltip: str = "", healthy: bool | None = None) -> None:
+        """The team library's state ("Team: connected as Alice"; "" hides it), with a dot:
+        green connected, amber offline or starting (``healthy`` None), red when it stopped."""
+        color = "#d9912b" if healthy is None else (SUCCESS if healthy else ERROR)
+        self.team_label.setText(f'<span style="color:{color}">●</span> {escape(text)}')
+        self.team_label.setToolTip(tooltip)
+        self.team_label.setVisible(bool(text))
 
     def set_in_flight(self, count: int) -> None:
         text = "No renders in flight" if count == 0 else f"{count} in flight"

@@ -20,8 +20,10 @@ from sora_studio.core.models import JobStatus, ReviewStatus
 from sora_studio.core.pricing import format_cents
 from sora_studio.core.spritesheet import SpritesheetLayout, infer_layout
 from sora_studio.core.status_words import job_status_word, review_word
+from sora_studio.core.team_events import VerdictState
 from sora_studio.ui.review.clip_model import ClipRoles
 from sora_studio.ui.review.clip_row import ClipRow, format_seconds
+from sora_studio.ui.review.team_badges import DISPUTED_WORD, team_badge
 from sora_studio.ui.thumbnail_cache import ThumbnailCache
 
 CELL_SIZE = QSize(236, 198)
@@ -35,6 +37,7 @@ REVIEW_COLORS = {
     ReviewStatus.CHANGES: QColor("#d9912b"),
     ReviewStatus.REJECTED: QColor("#c9413b"),
 }
+DISPUTED_COLOR = QColor("#8e5bd6")  # a team clip whose reviewers disagree
 ACCENT = QColor("#3d8bfd")
 CARD_DARK = QColor("#1d1f23")
 FAILED_TINT = QColor("#3a1f1f")
@@ -135,7 +138,7 @@ class ClipDelegate(QStyledItemDelegate):
             if not picture_only:
                 self._paint_card(painter, option, cell)
             frame = self._paint_picture(painter, row, picture)
-            self._paint_badges(painter, row, picture)
+            self._paint_badges(painter, row, picture, index.data(ClipRoles.Team))
             if not picture_only:
                 self._paint_text(painter, option, row, cell, picture)
         finally:
@@ -328,10 +331,16 @@ class ClipDelegate(QStyledItemDelegate):
         painter.setFont(self._badge)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
-    def _paint_badges(self, painter: QPainter, row: ClipRow, area: QRect) -> None:
+    def _paint_badges(
+        self, painter: QPainter, row: ClipRow, area: QRect, team: object = None
+    ) -> None:
         job = row.job
         top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        if job.status is JobStatus.READY and job.review_status in REVIEW_COLORS:
+        words = team_badge(team, job.review_status) if isinstance(team, VerdictState) else None
+        if job.status is JobStatus.READY and words is not None:
+            color = DISPUTED_COLOR if words == DISPUTED_WORD else REVIEW_COLORS[job.review_status]
+            self._pill(painter, words, color, area, top_left)
+        elif job.status is JobStatus.READY and job.review_status in REVIEW_COLORS:
             status = job.review_status
             word = review_word(status, short=True)
             self._pill(painter, word, REVIEW_COLORS[status], area, top_left)

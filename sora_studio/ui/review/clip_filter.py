@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from sora_studio.core.models import Job, ReviewStatus
+from sora_studio.core.team_events import VerdictState
 from sora_studio.ui.review.clip_model import ClipModel, SortKey
 from sora_studio.ui.review.clip_row import FAILED_STATUSES, job_tags
 
@@ -33,6 +34,7 @@ class ClipFilter:
     character: str = ""
     text: str = ""  # words that must all appear in the prompt, any case
     hide_failed: bool = False
+    disputed: bool = False  # only a team library's clips whose reviewers disagree
 
     @property
     def is_empty(self) -> bool:
@@ -41,7 +43,10 @@ class ClipFilter:
     def with_changes(self, **changes: Any) -> ClipFilter:
         return replace(self, **changes)
 
-    def matches(self, job: Job) -> bool:
+    def matches(self, job: Job, team: VerdictState | None = None) -> bool:
+        """True when ``job`` (with its team verdicts, in a team library) is to be shown."""
+        if self.disputed and (team is None or not team.disputed):
+            return False
         if self.hide_failed and job.status in FAILED_STATUSES:
             return False
         if self.review_statuses and job.review_status not in self.review_statuses:
@@ -110,7 +115,8 @@ class ClipFilterProxy(QSortFilterProxyModel):
     ) -> bool:
         if self._accept_all:
             return True
-        return self._filter.matches(self._clips.job_at(source_row))
+        job = self._clips.job_at(source_row)
+        return self._filter.matches(job, self._clips.team_state(job.id))
 
     def job_id_at(self, row: int) -> int:
         return self._clips.job_at(self.mapToSource(self.index(row, 0)).row()).id

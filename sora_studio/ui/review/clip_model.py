@@ -14,21 +14,24 @@ C++ comparison calling back into Python for every pair (which takes seconds at 1
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
+    QMimeData,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
+    QUrl,
 )
 
 from sora_studio.core.models import Job, JobStatus, ReviewStatus
 from sora_studio.core.pricing import format_cents
+from sora_studio.core.team_events import VerdictState
 from sora_studio.ui.review.clip_row import (
     ClipRow,
     job_cost_cents,
@@ -36,6 +39,8 @@ from sora_studio.ui.review.clip_row import (
     review_label,
     versions_by_id,
 )
+from sora_studio.ui.review.team_badges import team_tooltip
+from sora_studio.ui.workers.library_actions import DESK_CLIP_MIME
 
 RowFactory = Callable[[Job, int], ClipRow]
 _Index = QModelIndex | QPersistentModelIndex
@@ -58,6 +63,7 @@ class ClipRoles:
     Prompt = Qt.ItemDataRole.UserRole + 12
     Tags = Qt.ItemDataRole.UserRole + 13  # list[str]
     Characters = Qt.ItemDataRole.UserRole + 14  # list[str]
+    Team = Qt.ItemDataRole.UserRole + 15  # VerdictState of a team library's clip, else None
 
 
 class SortKey(StrEnum):
@@ -99,6 +105,7 @@ class ClipModel(QAbstractListModel):
         self._positions: dict[int, int] = {}
         self._rows: dict[int, ClipRow] = {}
         self._versions: dict[int, int] = {}
+        self._team: dict[int, VerdictState] = {}  # team verdicts by job id (team libraries)
         self._sort_key = SortKey.DATE
         self._descending = True
 
@@ -116,7 +123,9 @@ class ClipModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             cost = format_cents(job_cost_cents(job))
             review = review_label(job.review_status)
-            return f"#{job.id} · {job.model} · {job.size} · {cost} · {review}\n{job.prompt}"
+            tip = f"#{job.id} · {job.model} · {job.size} · {cost} · {review}\n{job.prompt}"
+            team = self._team.get(job.id)
+            return tip if team is None else f"{tip}\n{team_tooltip(team)}"
         if role == ClipRoles.JobId:
             return job.id
         if role == ClipRoles.Row:
@@ -145,12 +154,36 @@ class ClipModel(QAbstractListModel):
             return list(job_tags(job))
         if role == ClipRoles.Characters:
             return list(job.character_ids)
+        if role == ClipRoles.Team:
+            return self._team.get(job.id)
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if 0 <= index.row() < len(self._ids):
+            row = self.clip_row(self._ids[index.row()])
+            if row.video_path and not row.media_missing:
+                flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list", DESK_CLIP_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """The dragged clips' video files as file URLs (a file manager or an editor takes them),
+        marked as the desk's own so dropping them back on the desk does not import them again."""
+        mime = QMimeData()
+        rows = sorted({i.row() for i in indexes if i.isValid() and i.row() < len(self._ids)})
+        clips = [self.clip_row(self._ids[r]) for r in rows]
+        paths = [c.video_path for c in clips if c.video_path and not c.media_missing]
+        mime.setUrls([QUrl.fromLocalFile(p) for p in paths])
+        mime.setData(DESK_CLIP_MIME, QByteArray(",".join(str(c.job_id) for c in clips).encode()))
+        return mime
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
 
     def roleNames(self) -> dict[int, QByteArray]:
         names = dict(super().roleNames())
@@ -311,6 +344,31 @@ class ClipModel(QAbstractListModel):
         self._rows.pop(job_id, None)
         index = self.index(position, 0)
         self.dataChanged.emit(index, index)
+
+    def team_state(self, job_id: int) -> VerdictState | None:
+        """The clip's team verdicts (who said what, disputed), None outside a team library."""
+        return self._team.get(job_id)
+
+    def set_team_states(
+        self, states: Mapping[int, VerdictState | None], *, replace_all: bool = False
+    ) -> None:
+        """Take clips' team verdicts (None: none); changed rows repaint and are re-filtered.
+
+        ``replace_all``: ``states`` is the whole library's (clips left out have none).
+        """
+        old = self._team
+        new = {} if replace_all else dict(old)
+        for job_id, state in states.items():
+            if state is None:
+                new.pop(job_id, None)
+            else:
+                new[job_id] = state
+        self._team = new
+        for job_id in set(old) | set(new):
+            position = self._positions.get(job_id)
+            if position is not None and old.get(job_id) != new.get(job_id):
+                index = self.index(position, 0)
+                self.dataChanged.emit(index, index)
 
     # -- lookups -------------------------------------------------------------------------------
 

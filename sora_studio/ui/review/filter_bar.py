@@ -2,7 +2,8 @@
 
 It turns its widgets into a :class:`ClipFilter` and a sort choice and emits them; it knows
 nothing about the model. ``set_choices`` fills the model/size/provider lists from what the
-library holds.
+library holds. The "To review" button (``Shift+U`` on the review panel) shows only clips
+without a verdict: it is the verdict picker set to "Unreviewed", and follows it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sora_studio.ui.review.clip_model import SortKey
 from sora_studio.ui.review.clip_row import review_label
 
 ANY = "Any"
+DISPUTED = "disputed"  # the verdict picker's choice beyond the verdicts themselves
 DAY_S = 86_400
 DATE_RANGES: dict[str, Callable[[float], tuple[float | None, float | None]]] = {
     "Any time": lambda now: (None, None),
@@ -69,6 +71,12 @@ class FilterBar(QWidget):
         self.review.addItem("Any verdict", None)
         for status in ReviewStatus:
             self.review.addItem(review_label(status), status)
+        self.review.addItem("Disputed", DISPUTED)  # a team library's reviewers disagree
+        self.to_review = QToolButton(self)
+        self.to_review.setText("To review")
+        self.to_review.setCheckable(True)
+        self.to_review.setToolTip("Show only clips without a verdict (Shift+U)")
+        self.to_review.toggled.connect(self._on_to_review)
         self.model_box = self._combo("Any model")
         self.size_box = self._combo("Any size")
         self.provider_box = self._combo("Any provider")
@@ -107,6 +115,7 @@ class FilterBar(QWidget):
         first = QHBoxLayout()
         first.setContentsMargins(0, 0, 0, 0)
         first.addWidget(self.search, 3)
+        first.addWidget(self.to_review)
         first.addWidget(self.review)
         first.addWidget(self.model_box)
         first.addWidget(self.size_box)
@@ -175,7 +184,10 @@ class FilterBar(QWidget):
             return frozenset() if value is None else frozenset({str(value)})
 
         return ClipFilter(
-            review_statuses=frozenset() if review is None else frozenset({ReviewStatus(review)}),
+            review_statuses=(
+                frozenset() if review in (None, DISPUTED) else frozenset({ReviewStatus(review)})
+            ),
+            disputed=review == DISPUTED,
             models=picked(self.model_box),
             sizes=picked(self.size_box),
             providers=picked(self.provider_box),
@@ -190,6 +202,10 @@ class FilterBar(QWidget):
     def current_sort(self) -> tuple[SortKey, bool]:
         return SortKey(self.sort_box.currentData()), self.order_button.isChecked()
 
+    def toggle_to_review(self) -> None:
+        """``Shift+U``: only clips without a verdict, or every verdict again."""
+        self.to_review.toggle()
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
@@ -202,7 +218,16 @@ class FilterBar(QWidget):
     # -- internals -----------------------------------------------------------------------------
 
     def _emit_filter(self) -> None:
+        unreviewed = self.review.currentData() == ReviewStatus.UNREVIEWED
+        if self.to_review.isChecked() != unreviewed:
+            self.to_review.blockSignals(True)
+            self.to_review.setChecked(unreviewed)
+            self.to_review.blockSignals(False)
         self.filter_changed.emit(self.current_filter())
+
+    def _on_to_review(self, on: bool) -> None:
+        wanted = ReviewStatus.UNREVIEWED if on else None
+        self.review.setCurrentIndex(max(0, self.review.findData(wanted)))
 
     def _emit_sort(self) -> None:
         self._update_order_text()
