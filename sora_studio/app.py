@@ -54,6 +54,7 @@ from sora_studio.services.provider_settings import (
     profile_named,
 )
 from sora_studio.services.setting_keys import library_root, theme_mode
+from sora_studio.ui.assets.assets_dock import attach_assets
 from sora_studio.ui.dialogs.operation_flow import OperationFlow
 from sora_studio.ui.layout_state import LayoutState
 from sora_studio.ui.main_window import MainWindow
@@ -66,6 +67,7 @@ from sora_studio.ui.workers.brief_store import WrittenBriefStore
 from sora_studio.ui.workers.desk_writer import DeskWriter
 from sora_studio.ui.workers.engine_link import EngineLink
 from sora_studio.ui.workers.library_actions import LibraryActions
+from sora_studio.ui.workers.team_link import TeamLink
 
 if TYPE_CHECKING:
     from sora_studio.emulator.faults import EmulatorSettings
@@ -82,6 +84,7 @@ EXIT_AFTER_SHOWN_ENV = "SORA_STUDIO_EXIT_AFTER_SHOWN"
 QUEUE_ROWS_LOADED = 2000  # the most recent jobs shown at start; older ones live in the grid
 SHUTDOWN_WAIT_MS = 10_000
 GUI_SWITCH_INTERVAL_S = 0.001
+NO_GUI_THREAD_POOL_ENV = "QT_NO_GUI_THREADPOOL"  # see build_desk
 SIGNAL_POLL_MS = 250
 STARTING = "The render engine is still starting; try again in a moment."
 
@@ -154,6 +157,9 @@ class Desk(QObject):
         )
         self.window.settings_requested.connect(self.open_settings)
         self.writer.refused.connect(lambda why: self.window.status.showMessage(why, 10000))
+        self.team = TeamLink(paths.database, self)  # the team library's sync (issue 13)
+        self.team.state_changed.connect(lambda s: self.window.status.set_team(*s.shown))
+        self.writer.settled.connect(self.team.push_soon)  # a verdict or note goes out at once
         # Each clip's provider profile, read on the GUI thread without the SDK: what the clip
         # actions and the operation flow refuse (a provider without remix, a model without...).
         self.profiles = ProfileBook(self.reader, options.env, lambda: self.emulator_url or None)
@@ -172,6 +178,15 @@ class Desk(QObject):
         self.window.files_dropped.connect(self.library.import_paths)
         self.window.export_requested.connect(self.library.ask_export)
         self.library.clips_imported.connect(self._on_clips_imported)
+        self.assets = attach_assets(
+            self.window,
+            self.reader,
+            self.writer,
+            self.library,
+            self.thumbnails,
+            library_root=self.library_root,
+            database=paths.database,
+        )
         self.emulator: RunningEmulator | None = None
         self.emulator_url = ""
         self.moderator: ProviderModerator | None = None
@@ -238,6 +253,7 @@ class Desk(QObject):
             library_default=self.paths.library,
             save=self.save_settings,
             emulator_base_url=self.emulator_url or None,
+            team=self.team,
             parent=self.window,
         )
         dialog.exec()
@@ -254,6 +270,7 @@ class Desk(QObject):
 
     def start(self) -> None:
         """Start the emulator (if it is the provider) and warm the engine, off the GUI thread."""
+        self.team.start()  # a library connected to a team library syncs from now on
         if not self.options.start_engine or self._start_thread is not None:
             return
         # The window is built: its objects live as long as the desk (see _engine_ready).
@@ -367,6 +384,7 @@ class Desk(QObject):
         then close the view."""
         self.window.detach()
         self.library.shutdown()
+        self.team.shutdown()
         if self._start_thread is not None:
             self._start_thread.join(15)
             self._start_thread = None
@@ -380,6 +398,7 @@ class Desk(QObject):
             self.emulator.stop()
             self.emulator = None
         self.window.review_widget.shutdown()
+        self.assets.shutdown()
         self.prompt_panel.shutdown()
         if self.moderator is not None:
             self.moderator.close()
@@ -404,6 +423,11 @@ def build_desk(app: QApplication, paths: AppPaths, options: DeskOptions | None =
     # the engine, downloads and the in-process emulator busy, the default 5 ms switch interval
     # made each re-acquire wait up to 5 ms. 1 ms keeps the GUI thread's share of the GIL prompt.
     sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+    # Qt's raster engine hands large fills and scaled pictures to a pool of threads and blocks
+    # the GUI thread until all are drawn; with renders and downloads busy, those threads wait for
+    # a core and the GUI thread for them (~100 ms in bench_gui_stall). Drawn on the GUI thread
+    # alone, a full repaint of the review area also takes half as long. Read at the first paint.
+    os.environ.setdefault(NO_GUI_THREAD_POOL_ENV, "1")
     return Desk(app, paths, options or DeskOptions())
 
 
@@ -412,6 +436,7 @@ def attach_review(desk: Desk) -> ReviewPanel | None:
     empty state kept, if it cannot be built."""
     try:
         from sora_studio.ui.review.review_panel import ReviewPanel
+        from sora_studio.ui.review.team_review import TeamReview
     except ImportError:
         log.exception("the review grid is unavailable; keeping the empty centre")
         return None
@@ -422,6 +447,10 @@ def attach_review(desk: Desk) -> ReviewPanel | None:
     panel.set_profiles(desk.profiles)
     panel.actions_bar.refused.connect(panel.status_message)
     panel.note_action_requested.connect(desk.on_note_action)
+    TeamReview(panel, desk.team)  # reviewers' names, disputes, teammates' changes (parented)
+    # Culling (issue 16): the auto-advance toggle in the View menu, the session in the status bar.
+    desk.window.view_menu.addAction(panel.culling.auto_advance_action)
+    panel.culling.summary_changed.connect(desk.window.status.set_session)
     return panel
 
 

@@ -252,11 +252,15 @@ class Reviewer:
         self.cpu["note"].append((time.thread_time() - cpu) * 1000)
 
 
-def stored_reviews_and_notes(database: Path, clip_ids: list[int]) -> tuple[int, int]:
+def stored_reviews_and_notes(database: Path) -> tuple[int, int]:
+    """Every verdict record and note in the library. All clips, not only the seeded ones: with
+    auto-advance on (the default) a verdict moves the reviewer on to the next undecided clip,
+    which may be one of the renders that finished meanwhile."""
     repo = Repository(open_db(database))
     try:
-        reviews = sum(len(repo.reviews_for(job_id)) for job_id in clip_ids)
-        notes = sum(len(repo.notes_for(job_id)) for job_id in clip_ids)
+        job_ids = repo.job_ids()
+        reviews = sum(len(repo.reviews_for(job_id)) for job_id in job_ids)
+        notes = sum(len(repo.notes_for(job_id)) for job_id in job_ids)
     finally:
         repo.close()
     return reviews, notes
@@ -332,7 +336,7 @@ def run_once(
         desk.shutdown()
         # Let the deferred deletes run now, while the application still exists.
         app.processEvents()
-        reviews_stored, notes_stored = stored_reviews_and_notes(paths.database, clip_ids)
+        reviews_stored, notes_stored = stored_reviews_and_notes(paths.database)
     stalls = beat.stalls_ms
     gc_ms = [(e - s) * 1000 for s, e, _ in collections.pauses]
     over_goal = [

@@ -1,5 +1,6 @@
-"""Each panel runs on its own (``python -m sora_studio.ui.queue`` / ``.prompt``): it opens, paints
-and closes offscreen, and what it shows is wired to sample data the way the desk would be."""
+"""Each panel runs on its own (``python -m sora_studio.ui.queue`` / ``.prompt`` / ``.review``): it
+opens, paints and closes offscreen, and what it shows is wired to sample data the way the desk
+would be."""
 
 from __future__ import annotations
 
@@ -12,18 +13,25 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QPlainTextEdit
 
-from sora_studio.core.models import AssetVariant, JobStatus
+from sora_studio.core.models import AssetVariant, JobStatus, ReviewStatus
 from sora_studio.preview_media import emulator_moderation
 from sora_studio.services.library import asset_path
+from sora_studio.services.library_view import LibraryView
 from sora_studio.ui.prompt import __main__ as prompt_preview
 from sora_studio.ui.prompt_panel import PromptPanel
 from sora_studio.ui.queue import __main__ as queue_preview
 from sora_studio.ui.queue.actions import QueueAction
 from sora_studio.ui.queue.samples import sample_jobs
 from sora_studio.ui.queue_panel import QueuePanel
+from sora_studio.ui.review import __main__ as review_preview
+from sora_studio.ui.review.review_panel import ReviewPanel
+from sora_studio.ui.review.samples import SAMPLE_CLIPS
 
 
-@pytest.mark.parametrize(("module", "size"), [("queue", (1100, 600)), ("prompt", (860, 900))])
+@pytest.mark.parametrize(
+    ("module", "size"),
+    [("queue", (1100, 600)), ("prompt", (860, 900)), ("review", review_preview.SIZE)],
+)
 def test_the_preview_opens_paints_and_closes(tmp_path: Path, module: str, size: tuple) -> None:
     shot = tmp_path / f"{module}.png"
     env = os.environ | {"QT_QPA_PLATFORM": "offscreen"}
@@ -80,4 +88,39 @@ def test_prompt_preview_renders_nothing_but_shows_the_order(qtbot, tmp_path: Pat
     assert emulator_moderation("a calm sea") == (False, [])
     flagged, categories = emulator_moderation("a brutal murder, gore everywhere")
     assert flagged and categories
+    window.close()
+
+
+def test_review_preview_judges_and_notes_real_clips_in_its_library(qtbot, tmp_path: Path) -> None:
+    window = review_preview.build(tmp_path)
+    qtbot.addWidget(window)
+    panel = window.panel
+    assert isinstance(panel, ReviewPanel)
+    jobs = panel.model.jobs()
+    assert len(jobs) == len(SAMPLE_CLIPS) >= 12
+    assert len({j.model for j in jobs}) > 1 and len({j.prompt for j in jobs}) == len(jobs)
+    assert {j.review_status for j in jobs} == set(ReviewStatus)
+    for job in jobs:  # each a real render with its pictures
+        for variant in AssetVariant:
+            assert asset_path(panel.library_root, job, variant).stat().st_size > 0
+    newest = max(j.id for j in jobs)
+    assert panel.current_job_id == newest
+    assert panel.notes.model.notes()  # the clip on show has notes
+    # A verdict and a note go through the panel's writer into the throwaway library.
+    judged = next(j for j in jobs if j.review_status is ReviewStatus.UNREVIEWED)
+    with qtbot.waitSignal(panel.verdicts.reconciled, timeout=10_000):
+        panel.record_verdict([judged.id], ReviewStatus.REJECTED, "too dark")
+    with qtbot.waitSignal(panel.clip_notes.changed, timeout=10_000):
+        panel.clip_notes.add(250, None, "check the horizon")
+    qtbot.waitUntil(lambda: panel.writer.pending == 0, timeout=10_000)
+    assert "Rejected" in window.statusBar().currentMessage()
+    view = LibraryView.open(panel.database)
+    try:
+        assert view.reviews_for(judged.id)[-1].status is ReviewStatus.REJECTED
+        assert "check the horizon" in [n.text for n in view.notes_for(newest)]
+    finally:
+        view.close()
+    # What needs the engine is only said.
+    panel.action_requested.emit("remix", newest)
+    assert f"remix of clip #{newest}" in window.statusBar().currentMessage()
     window.close()

@@ -4,8 +4,10 @@ GUI thread only. Hover scrubbing maps the cursor's x across the hovered cell's p
 spritesheet frame with :func:`sora_studio.core.spritesheet.frame_index_at` and repaints that one
 cell (``update(index)``; only its picture while the frame alone changes), never the whole
 viewport. Keys: ``1``/``A`` approve, ``2``/``C`` needs
-changes, ``3``/``R`` reject (asking for an optional reason), ``Ctrl+Z`` undo, ``Return`` open.
-The view only *asks* for verdicts through signals; the review panel records them.
+changes, ``3``/``R`` reject (the review panel asks for the optional reason in place, see
+``reason_bar``), ``Ctrl+Z`` undo, ``Return`` open. The view only *asks* for verdicts through
+signals; the review panel records them. ``repeating`` tells the panel that the current clip
+moved under a held arrow key, so it can show a poster instead of opening each clip passed over.
 """
 
 from __future__ import annotations
@@ -13,8 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QPaintEvent
-from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QListView, QWidget
+from PySide6.QtGui import (
+    QFocusEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from sora_studio.core.models import ReviewStatus
 from sora_studio.core.spritesheet import frame_index_at
@@ -35,17 +45,11 @@ VERDICT_KEYS = {
 }
 
 
-def ask_reject_reason(parent: QWidget, job_ids: list[int]) -> str | None:
-    """The default reason prompt: a small text box; empty is fine, Cancel aborts the verdict."""
-    what = f"clip #{job_ids[0]}" if len(job_ids) == 1 else f"{len(job_ids)} clips"
-    text, ok = QInputDialog.getText(parent, "Reject", f"Reason for rejecting {what} (optional):")
-    return text.strip() if ok else None
-
-
 class ClipGridView(QListView):
     """Icon-mode list of clip cards (GUI thread)."""
 
     verdict_requested = Signal(list, str, str)  # job ids, ReviewStatus value, reason
+    reject_requested = Signal(list)  # job ids: ask for the reason (no ``reason_provider``)
     undo_requested = Signal()
     open_requested = Signal(int)  # job id (double-click or Return)
     current_clip_changed = Signal(int)  # job id, -1 for none
@@ -57,7 +61,7 @@ class ClipGridView(QListView):
         cache: ThumbnailCache,
         parent: QWidget | None = None,
         *,
-        reason_provider: ReasonProvider = ask_reject_reason,
+        reason_provider: ReasonProvider | None = None,
     ) -> None:
         super().__init__(parent)
         self.cache = cache
@@ -73,12 +77,19 @@ class ClipGridView(QListView):
         self.setSpacing(0)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Clips drag out as file URLs (a file manager, an editor); nothing drops in here: a
+        # video dropped on the grid reaches the window, which imports it.
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setMouseTracking(True)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover, True)
         self.setModel(proxy)
         self._proxy = proxy
         self._hover_index = QModelIndex()
         self._hover_pos: QPoint | None = None
+        self.repeating = False  # the last move came from a held (auto-repeating) key
+        self.empty_text = ""  # said in the middle of the grid when the filter leaves no clip
         cache.loaded.connect(self._on_image_loaded)
         cache.failed_to_load.connect(self._on_image_loaded)
         self.doubleClicked.connect(self._open_index)
@@ -171,6 +182,36 @@ class ClipGridView(QListView):
             super().paintEvent(event)
         finally:
             self.clip_delegate.dirty_rect = None
+        if self.empty_text and self._proxy.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(
+                self.viewport().rect().adjusted(24, 24, -24, -24),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.empty_text,
+            )
+            painter.end()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self._focus_changed(super().focusInEvent, event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self._focus_changed(super().focusOutEvent, event)
+
+    def _focus_changed(self, handler: Callable[[QFocusEvent], None], event: QFocusEvent) -> None:
+        """Qt repaints every visible cell when an item view gains or loses focus; the cards look
+        the same either way, and that repaint (up to ~35 ms of painting under load) came with
+        each N, Return and verdict of a reviewer. Only the current cell is repainted."""
+        widgets = (self, self.viewport())
+        quiet = all(widget.updatesEnabled() for widget in widgets)
+        for widget in widgets if quiet else ():
+            widget.setAttribute(Qt.WidgetAttribute.WA_UpdatesDisabled, True)
+        try:
+            handler(event)
+        finally:
+            for widget in widgets if quiet else ():
+                widget.setAttribute(Qt.WidgetAttribute.WA_UpdatesDisabled, False)
+        self.update(self.currentIndex())
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         self.scrub_to(event.position().toPoint())
@@ -202,15 +243,23 @@ class ClipGridView(QListView):
                 self.open_requested.emit(job_id)
             event.accept()
             return
-        super().keyPressEvent(event)
+        self.repeating = event.isAutoRepeat()
+        try:
+            super().keyPressEvent(event)
+        finally:
+            self.repeating = False
 
     def request_verdict(self, status: ReviewStatus) -> bool:
-        """Ask for ``status`` on the selected clips; a reject asks for its optional reason."""
+        """Ask for ``status`` on the selected clips; a reject asks for its optional reason
+        (``reason_provider`` when given, else ``reject_requested`` for the panel to ask)."""
         job_ids = self.selected_job_ids()
         if not job_ids:
             return False
         reason = ""
         if status is ReviewStatus.REJECTED:
+            if self.reason_provider is None:
+                self.reject_requested.emit(job_ids)
+                return True
             answer = self.reason_provider(self, job_ids)
             if answer is None:
                 return False

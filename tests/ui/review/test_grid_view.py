@@ -210,3 +210,26 @@ def test_an_unusable_spritesheet_is_replaced_by_one_made_from_the_mp4(
     assert layout is not None and layout.frame_count == 25
     # The downloaded file was left alone.
     assert QImage(row.spritesheet_path).width() == 1000
+
+
+def test_focus_moving_in_and_out_repaints_only_the_current_cell(qtbot, panel, library) -> None:  # type: ignore[no-untyped-def]
+    # Qt repaints a whole item view on focus in and out; the cards look the same either way,
+    # and that repaint came with every N / Return / verdict of a reviewer (bench_gui_stall).
+    current = library.job_ids[0]
+    assert panel.select_clip(current)
+    panel.grid.setFocus()
+    qtbot.waitUntil(panel.grid.hasFocus, timeout=3000)
+    painted: list[int] = []
+    panel.grid.clip_delegate.paint_listener = lambda job, _frame: painted.append(job)
+    for _ in range(40):  # until the thumbnails loading in the background are all painted
+        painted.clear()
+        qtbot.wait(100)
+        if not painted:
+            break
+    for target in (panel.notes.entry, panel.grid):
+        painted.clear()
+        target.setFocus()
+        qtbot.waitUntil(target.hasFocus, timeout=3000)
+        qtbot.waitUntil(lambda: current in painted, timeout=3000)
+        assert set(painted) == {current}
+    assert panel.grid.updatesEnabled() and panel.grid.viewport().updatesEnabled()
