@@ -82,6 +82,7 @@ class PlayerPanel(QWidget):
         self._reverse_timer.setInterval(REVERSE_TICK_MS)
         self._reverse_timer.timeout.connect(self._reverse_tick)
         self._source: str | None = None
+        self._loads = 0  # counts load() calls, so a deferred open of a superseded clip is dropped
         self._build_controls()
         connect_queued(self.player.positionChanged, self._on_position)
         connect_queued(self.player.durationChanged, self._on_duration)
@@ -172,10 +173,22 @@ class PlayerPanel(QWidget):
         self._source = path
         self.status_label.setText("")
         self.video.clear("Loading…" if path else "No playable video for this clip")
+        self._loads += 1
         if path and poster is not None:
             self.video.show_poster(poster)
             if paint_now:
                 self.video.repaint()
+                # The picture is up; opening the file (``setSource`` stops the old clip and
+                # may take tens of ms) waits for the next turn of the event loop, so the key
+                # press that asked for it returns at once and a held key can supersede it.
+                load = self._loads
+                QTimer.singleShot(0, self, lambda: self._open(load, path, play))
+                return
+        self._open(self._loads, path, play)
+
+    def _open(self, load: int, path: str | None, play: bool) -> None:
+        if load != self._loads:
+            return  # another clip was asked for meanwhile
         self.player.setSource(QUrl.fromLocalFile(path) if path else QUrl())
         if path and play:
             self.player.setPlaybackRate(self._speed)
