@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import threading
 import time
@@ -213,7 +214,14 @@ def create_app(emulator: Emulator) -> Starlette:
         path, media_type = videos.content_path(
             request.path_params["video_id"], request.query_params.get("variant")
         )
-        return _stream(path, media_type, emulator)
+        try:
+            return _stream(path, media_type, emulator)
+        except FileNotFoundError:  # deleted between the check and the open
+            raise ApiError(
+                404,
+                f"Video {request.path_params['video_id']} was deleted while being fetched.",
+                code="not_found",
+            ) from None
 
     async def moderations(request: Request) -> Response:
         return await blocking(moderate, await read_body(request))
@@ -353,8 +361,18 @@ def _stream(
     emulator: Emulator,
     headers: dict[str, str] | None = None,
 ) -> StreamingResponse:
-    """Stream ``path``, throttled or cut off part-way when those faults are set."""
-    size = path.stat().st_size
+    """Stream ``path``, throttled or cut off part-way when those faults are set.
+
+    The file is opened here, before the response starts: a file deleted after that (vLLM-Omni's
+    TTL sweeper, a delete) still streams whole from the open handle, and one already gone
+    raises ``FileNotFoundError`` for the caller to answer 404, never a half-sent body.
+    """
+    fh = open(path, "rb")  # noqa: SIM115 - closed by the body's finally
+    try:
+        size = os.fstat(fh.fileno()).st_size
+    except BaseException:
+        fh.close()
+        raise
     settings = emulator.settings
     cut_at = size // 2 if emulator.faults.cut_download() else None
     bytes_per_s = float(settings.slow_download_kbps) * 125.0  # kilobits/s -> bytes/s
@@ -364,7 +382,7 @@ def _stream(
 
     async def body() -> AsyncIterator[bytes]:
         sent = 0
-        with open(path, "rb") as fh:
+        try:
             while data := fh.read(chunk):
                 if cut_at is not None and sent + len(data) >= cut_at:
                     yield data[: cut_at - sent]
@@ -374,6 +392,8 @@ def _stream(
                 sent += len(data)
                 if bytes_per_s > 0:
                     await asyncio.sleep(len(data) / bytes_per_s)
+        finally:
+            fh.close()
 
     return StreamingResponse(
         body(), media_type=media_type, headers={**(headers or {}), "content-length": str(size)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -243,3 +244,23 @@ def test_missing_operations_models_and_restart(tmp_path: Path) -> None:
 
 def _finished(video: dict[str, object]) -> bool:
     return video["status"] in ("completed", "failed")
+
+
+def test_a_file_deleted_after_the_answer_starts_still_streams_whole(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    """The sweeper may delete a file between the headers and the body: the open handle serves
+    it whole (it used to die half-way with a 500 and a truncated body)."""
+    path = tmp_path / "clip.bin"
+    payload = bytes(range(256)) * 1024
+    path.write_bytes(payload)
+    response = server.emulator.stream_file(path, "video/mp4")
+    path.unlink()
+
+    async def drain() -> bytes:
+        return b"".join([bytes(chunk) async for chunk in response.body_iterator])
+
+    assert asyncio.run(drain()) == payload
+    assert response.headers["content-length"] == str(len(payload))
+    with pytest.raises(FileNotFoundError):
+        server.emulator.stream_file(path, "video/mp4")  # already gone: the caller answers 404

@@ -393,9 +393,10 @@ class _Handlers:
         if video.status != "completed":
             raise vllm_error(404, "Generation is still in-progress")
         path = self.ctx.video_file(video.id)
-        if not path.exists():
-            raise vllm_error(404, "Generated video file not found on disk")
-        return self.ctx.stream(path, "video/mp4", attachment(f"{video.id}.mp4"))
+        try:  # opened before the answer starts: the TTL sweeper may delete it at any moment
+            return self.ctx.stream(path, "video/mp4", attachment(f"{video.id}.mp4"))
+        except FileNotFoundError:
+            raise vllm_error(404, "Generated video file not found on disk") from None
 
     async def models(self, request: Request) -> Response:
         created = int(time.time())
