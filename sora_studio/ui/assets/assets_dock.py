@@ -2,11 +2,11 @@
 
 GUI thread. Builds the :class:`~sora_studio.ui.assets.assets_panel.AssetsPanel` from the saved
 bookmarks (``services.setting_keys.asset_folders``; the library folder until any are saved),
-docks it beside the builder, and connects what it asks for: a picture becomes the builder's
-reference (its checks and "Fit to size" are the reference box's), clips go to the desk's import,
-a changed bookmark list is saved through the desk's writer thread (never written on the GUI
-thread), a finished import refreshes the "In library" marks, and the builder's chosen size is
-the frame a picture must match for its "Fits" mark.
+docks it under the grid next to the builder, and connects what it asks for: a picture becomes
+the builder's reference (its checks and "Fit to size" are the reference box's), clips go to
+the desk's import, a changed bookmark list is saved through the desk's writer thread (never
+written on the GUI thread), a finished import refreshes the "In library" marks, and the
+builder's chosen size is the frame a picture must match for its "Fits" mark.
 """
 
 from __future__ import annotations
@@ -28,19 +28,39 @@ from sora_studio.ui.workers.desk_writer import DeskWriter
 from sora_studio.ui.workers.library_actions import LibraryActions
 
 ASSETS_SHORTCUT = "Ctrl+Shift+A"
+FIRST_HEIGHT = 400  # px, the bottom dock row's height the first time the dock opens
 
 
-def dock_beside_builder(window: MainWindow, panel: QWidget) -> QDockWidget:
-    """Dock ``panel`` as "Assets" beside the builder, closed until View > Assets (Ctrl+Shift+A)
+def dock_by_builder(window: MainWindow, panel: QWidget) -> QDockWidget:
+    """Dock ``panel`` as "Assets" under the grid, between the builder and the render queue,
+    closed until View > Assets (Ctrl+Shift+A)
     unless the remembered layout had it open; its toggle goes in the View menu."""
     dock = QDockWidget("Assets", window)
     dock.setObjectName("assetsDock")  # the name the window layout is saved under
     dock.setWidget(panel)
     # Made after the window restored its layout: put it where it was saved, if it was.
     if not window.restoreDockWidget(dock):
-        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        window.splitDockWidget(window.prompt_dock, dock, Qt.Orientation.Horizontal)
+        # Under the grid, left of the queue and next to the builder: pictures drag straight
+        # onto either, and the window never has to grow (beside the builder it asked for
+        # 315 px more than a 1440 px window has, and pushed the player off a 1600 px screen).
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        window.splitDockWidget(dock, window.queue_dock, Qt.Orientation.Horizontal)
         dock.hide()
+
+        def first_shown(visible: bool) -> None:
+            if visible:  # tall enough for the folders, the filters and two rows of tiles
+                dock.visibilityChanged.disconnect(first_shown)
+                if dock.height() < FIRST_HEIGHT:
+                    window.resizeDocks([dock], [FIRST_HEIGHT], Qt.Orientation.Vertical)
+                row = dock.width() + window.queue_dock.width()
+                if window.queue_dock.isVisible() and dock.width() < row * 0.55:
+                    window.resizeDocks(
+                        [dock, window.queue_dock],
+                        [int(row * 0.55), row - int(row * 0.55)],
+                        Qt.Orientation.Horizontal,
+                    )
+
+        dock.visibilityChanged.connect(first_shown)
     toggle = dock.toggleViewAction()
     toggle.setShortcut(QKeySequence(ASSETS_SHORTCUT))
     toggle.setStatusTip(f"Browse folders of pictures and clips ({ASSETS_SHORTCUT})")
@@ -70,7 +90,7 @@ def attach_assets(
     assets = AssetsPanel(
         asset_folders(reader, library_root), thumbnails, library_root / PREVIEW_FOLDER, database
     )
-    dock_beside_builder(window, assets)
+    dock_by_builder(window, assets)
     builder = window.prompt_panel
 
     def use_reference(path: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -148,6 +148,7 @@ class AssetsPanel(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([150, 600])
         splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter)
@@ -279,6 +280,23 @@ class AssetsPanel(QWidget):
             self.model.set_files("", [])
             self._say("Bookmark a folder of pictures and clips with Add to browse it here.")
         self.bookmarks_changed.emit(bookmarks)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Folders above the tiles in a tall dock, beside them in a wide, short one (the
+        bottom row, under the grid), so the tiles always get the most room."""
+        super().resizeEvent(event)
+        wide = event.size().width() > 1.3 * event.size().height()
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            # After the layout has given the splitter its new size: folders a third at most.
+            QTimer.singleShot(0, self, self._share_splitter)
+
+    def _share_splitter(self) -> None:
+        sizes = self.splitter.sizes()
+        across = sum(sizes)
+        first = min(260, across // 3)
+        self.splitter.setSizes([first, max(1, across - first)])
 
     def sizeHint(self) -> QSize:
         return QSize(PANEL_WIDTH, 720)  # three tiles across when the dock first opens
