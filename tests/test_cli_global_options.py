@@ -31,6 +31,7 @@ COMMANDS = sorted(
         "retry",
         "spend",
         "sync",
+        "tag",
         "verdict",
     }
 )

@@ -94,11 +94,12 @@ def run_connect(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     from sora_studio.commands._repository import open_repository
+    from sora_studio.services.team_spend import with_team_spend
     from sora_studio.services.team_sync import team_status
 
     _, repo = open_repository(args)
     try:
-        status = team_status(repo)
+        status = with_team_spend(repo, team_status(repo))
     finally:
         repo.close()
     if args.json:
@@ -114,6 +115,10 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"members seen: {', '.join(status.members) or 'none yet'}")
     if status.budget is not None:
         print(f"team budget: {_budget_line(status.budget)}")
+    if status.spend is not None:
+        print(_spend_lines(status.spend))
+    elif status.connected:
+        print("team spend: the team library cannot be reached")
     if status.media_root:
         print(f"team media share: {status.media_root}")
     for job in status.in_flight:
@@ -122,6 +127,21 @@ def run_status(args: argparse.Namespace) -> int:
             f"{job['status']} {job['progress']}% (last heard {_ago(job['last_heard'])})"
         )
     return 0
+
+
+def _spend_lines(spend: dict[str, Any]) -> str:
+    from decimal import Decimal
+
+    from sora_studio.core.pricing import format_cents
+
+    lines = [f"team spend: {format_cents(Decimal(spend['total_cents']))}"]
+    for row in spend["members"]:
+        clips = "clip" if row["clips"] == 1 else "clips"
+        lines.append(
+            f"  {row['member'] or 'unnamed'}: {format_cents(Decimal(row['cents']))}"
+            f" ({row['clips']} {clips})"
+        )
+    return "\n".join(lines)
 
 
 def _budget_line(budget: dict[str, Any]) -> str:

@@ -130,7 +130,56 @@ class ClipAdopted:
     at: float = field(default_factory=time.time)
 
 
-TeamEvent = ClipUpserted | VerdictGiven | NoteAdded | NoteResolved | ClipAdopted
+@dataclass(frozen=True, slots=True)
+class TagChanged:
+    """A tag was put on a clip (``added``) or taken off it; tags are lower-case words."""
+
+    clip_id: str
+    tag: str
+    added: bool = True
+    event_id: str = field(default_factory=new_event_id)
+    author: str = ""
+    at: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class CharacterSaved:
+    """A character was created or renamed: its team-wide id, provider and the provider's id.
+
+    ``media_path`` is its source clip as the team sees it (share-relative once copied there,
+    like a clip's media), or None when the desk kept none.
+    """
+
+    character_id: str
+    provider: str
+    remote_id: str
+    name: str
+    event_id: str = field(default_factory=new_event_id)
+    author: str = ""
+    at: float = field(default_factory=time.time)
+    media_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CharacterDeleted:
+    """A character was deleted from the team's library."""
+
+    character_id: str
+    event_id: str = field(default_factory=new_event_id)
+    author: str = ""
+    at: float = field(default_factory=time.time)
+
+
+TeamEvent = (
+    ClipUpserted
+    | VerdictGiven
+    | NoteAdded
+    | NoteResolved
+    | ClipAdopted
+    | TagChanged
+    | CharacterSaved
+    | CharacterDeleted
+)
 
 KINDS: dict[str, type[TeamEvent]] = {
     "clip": ClipUpserted,
@@ -138,6 +187,9 @@ KINDS: dict[str, type[TeamEvent]] = {
     "note": NoteAdded,
     "note_resolved": NoteResolved,
     "clip_adopted": ClipAdopted,
+    "tag": TagChanged,
+    "character": CharacterSaved,
+    "character_deleted": CharacterDeleted,
 }
 _ADDED_LATER = {"owner": ""}  # fields added after version 1: older events read the default
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
@@ -145,7 +197,7 @@ _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 
 def event_kind(event: TeamEvent) -> str:
     """The event's kind word as it travels: ``clip``, ``verdict``, ``note``, ``note_resolved``,
-    ``clip_adopted``."""
+    ``clip_adopted``, ``tag``, ``character``, ``character_deleted``."""
     return _KIND_OF[type(event)]
 
 
@@ -260,6 +312,15 @@ def _validate(event: TeamEvent) -> None:
         event.start_ms < 0 or (event.end_ms is not None and event.end_ms < event.start_ms)
     ):
         raise EventFormatError("note event: the time range is not valid")
+    if isinstance(event, TagChanged) and (not event.tag or event.tag != normal_tag(event.tag)):
+        raise EventFormatError(f"tag event: {event.tag!r} is not a tag (one lower-case word)")
+    if isinstance(event, CharacterSaved) and not event.name.strip():
+        raise EventFormatError("character event: the name is empty")
+
+
+def normal_tag(text: str) -> str:
+    """A tag as stored and sent: without a leading ``#``, trimmed, lower-case, no spaces."""
+    return "-".join(text.strip().lstrip("#").lower().split())
 
 
 # --- verdicts: per reviewer, disputed until a lead decides ---------------------------------

@@ -16,6 +16,14 @@ from sora_studio.core.validation import validate_character_clip
 from sora_studio.media.probe import probe_video
 from sora_studio.services.capability_checks import require
 from sora_studio.services.providers import ProviderRegistry
+from sora_studio.services.review import default_reviewer
+from sora_studio.services.team_media import share_character_clip
+from sora_studio.services.team_outbox import (
+    record_character,
+    record_character_deleted,
+    team_identity,
+    team_reviewer,
+)
 from sora_studio.storage.repository import Repository
 
 
@@ -42,6 +50,48 @@ def upload_character(
     if problems:
         raise UserError(" ".join(p.message for p in problems))
     remote = registry.client(provider).create_character(name, path)
-    return repo.add_character(
-        provider=provider, remote_id=remote.id, name=remote.name or name, source_path=str(path)
+    return save_character(
+        repo, provider=provider, remote_id=remote.id, name=remote.name or name, path=path
     )
+
+
+def _author(repo: Repository) -> str:
+    return team_reviewer(repo) or default_reviewer()
+
+
+def save_character(
+    repo: Repository, *, provider: str, remote_id: str, name: str, path: Path | None = None
+) -> Character:
+    """Record a character the provider made; connected to a team library, it travels too
+    (its source clip copied to the team share when one is mounted here)."""
+    shared = None if path is None else str(path)
+    if path is not None and team_identity(repo) is not None:
+        shared = share_character_clip(repo, provider, remote_id, path) or shared
+    with repo.db.atomic():
+        character = repo.add_character(
+            provider=provider,
+            remote_id=remote_id,
+            name=name,
+            source_path=None if path is None else str(path),
+        )
+        record_character(repo, character, _author(repo), shared)
+        return character
+
+
+def rename_character(repo: Repository, character_id: int, name: str) -> Character:
+    """Give a saved character a new name (the team's desks follow)."""
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise UserError("A character needs a name of 1 to 80 characters.")
+    with repo.db.atomic():
+        character = repo.rename_character(character_id, name)
+        record_character(repo, character, _author(repo))
+        return character
+
+
+def delete_character(repo: Repository, character_id: int) -> None:
+    """Forget a saved character here (and on the team's desks)."""
+    with repo.db.atomic():
+        repo.require_character(character_id)
+        record_character_deleted(repo, character_id, _author(repo))
+        repo.delete_character(character_id)

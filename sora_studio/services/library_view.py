@@ -25,6 +25,7 @@ from typing import Any
 
 from sora_studio.core.models import Asset, AssetVariant, Brief, Character, Job, Note, Review
 from sora_studio.services.setting_keys import budget_cap, queue_paused
+from sora_studio.services.team_media import NOT_REACHABLE, media_state
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import ProviderRecord, Repository
 
@@ -62,6 +63,13 @@ class LibraryView:
     def assets_for(self, job_id: int) -> dict[AssetVariant, Asset]:
         """The files recorded for a clip, by variant (empty while it renders)."""
         return self._repo.assets_for(job_id)
+
+    def media_unreachable(self, job_id: int) -> str | None:
+        """For a teammate's clip whose video is on a team share this desk cannot reach, what
+        to say instead of playing it ("media on the team share, not reachable here"); None
+        otherwise (its video is here, or it is not a team clip)."""
+        state = media_state(self._repo, job_id)
+        return NOT_REACHABLE if state.message == NOT_REACHABLE else None
 
     def lineage(self, job_id: int) -> list[Job]:
         """The clip's whole family: its original and every version made from it, oldest first."""

@@ -127,3 +127,27 @@ def media_state(repo: Repository, job_id: int) -> MediaState:
     if share.is_remote_clip(job_id):
         return MediaState(False, None, NOT_REACHABLE)
     return MediaState(False, None, "the clip's video is not in the library")
+
+
+def share_character_clip(repo: Repository, provider: str, remote_id: str, path: Path) -> str | None:
+    """Copy a character's source clip to the team share; its share-relative path, or None.
+
+    None when no share is mounted here or the clip is missing (its path then goes as recorded
+    here). The file lands under ``characters/<provider>-<provider's id>/``.
+    """
+    root = media_root(repo)
+    if root is None or not root.is_dir() or not path.is_file():
+        return None
+    folder = "-".join(part.replace("/", "_") for part in (provider, remote_id))
+    relative = f"characters/{folder}/{path.name}"
+    dest = root / relative
+    try:
+        if dest.is_file() and dest.stat().st_size == path.stat().st_size:
+            return relative
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        temp = library.temp_path_for(dest)
+        shutil.copyfile(path, temp)
+        library.commit_file(temp, dest)
+    except OSError:
+        return None
+    return relative

@@ -1,4 +1,5 @@
-"""Recording this desk's changes for the team library: verdicts, notes and clips, as events.
+"""Recording this desk's changes for the team library: verdicts, notes, tags, characters and
+clips, as events.
 
 Called where verdicts and notes are written today (:mod:`sora_studio.services.review`), inside
 the same transaction, and only when the library is connected to a team library (the
@@ -21,11 +22,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sora_studio.core.models import Note, Review
+from sora_studio.core.models import Character, Note, Review
 from sora_studio.core.team_events import (
     WITHDRAWN,
+    CharacterDeleted,
+    CharacterSaved,
     NoteAdded,
     NoteResolved,
+    TagChanged,
     VerdictGiven,
 )
 from sora_studio.storage.repository import Repository
@@ -147,6 +151,51 @@ def record_resolution(repo: Repository, note: Note, author: str) -> None:
         )
 
 
+def record_tag(repo: Repository, job_id: int, tag: str, *, added: bool, author: str) -> None:
+    """Record a tag put on (``added``) or taken off a clip; no-op when not connected."""
+    if team_identity(repo) is None:
+        return
+    local = TeamApply(repo.db)
+    with repo.db.atomic():
+        local.enqueue(
+            TagChanged(clip_id=local.clip_id_for(job_id), tag=tag, added=added, author=author)
+        )
+
+
+def record_character(
+    repo: Repository, character: Character, author: str, media_path: str | None = None
+) -> None:
+    """Record a character created or renamed; no-op when not connected.
+
+    ``media_path``: its source clip as the team sees it; None leaves the team's as it is.
+    """
+    if team_identity(repo) is None:
+        return
+    local = TeamApply(repo.db)
+    with repo.db.atomic():
+        local.enqueue(
+            CharacterSaved(
+                character_id=local.character_id_for(character.id),
+                provider=character.provider,
+                remote_id=character.remote_id,
+                name=character.name,
+                author=author,
+                media_path=media_path,
+            )
+        )
+
+
+def record_character_deleted(repo: Repository, character_id: int, author: str) -> None:
+    """Record a character's deletion (before its row goes); no-op when not connected."""
+    if team_identity(repo) is None:
+        return
+    local = TeamApply(repo.db)
+    with repo.db.atomic():
+        local.enqueue(
+            CharacterDeleted(character_id=local.character_id_for(character_id), author=author)
+        )
+
+
 def record_clip_changes(repo: Repository, author: str, relocate: Relocate | None = None) -> int:
     """Record every clip of this desk that changed since it was last sent; returns how many.
 
@@ -164,7 +213,8 @@ def record_clip_changes(repo: Repository, author: str, relocate: Relocate | None
 
 
 def record_history(repo: Repository, author: str, relocate: Relocate | None = None) -> int:
-    """On connecting: record the library's earlier notes and verdicts, so the team has them.
+    """On connecting: record the library's earlier notes, verdicts and characters, so the team
+    has them.
 
     Clips go with the next :func:`record_clip_changes`. Returns how many events were recorded.
     """
@@ -180,5 +230,9 @@ def record_history(repo: Repository, author: str, relocate: Relocate | None = No
         for row in local.unlinked_reviews():
             review = review_from_row(row)
             record_review(repo, review, withdrawn=row["undoes_id"] is not None)
+            count += 1
+        for character_id in local.unlinked_character_ids():
+            character = repo.require_character(character_id)
+            record_character(repo, character, author, character.source_path)
             count += 1
     return count

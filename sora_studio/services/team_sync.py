@@ -88,6 +88,8 @@ class TeamStatus:
     budget: dict[str, Any] | None = None  # the team cap and spend, as last read from the server
     media_root: str | None = None
     in_flight: tuple[dict[str, Any], ...] = ()  # others' renders: owner, status, progress...
+    # The team's spend as the server's log has it (``services.team_spend``); None: not read.
+    spend: dict[str, Any] | None = None
 
 
 def secret_name(url: str) -> str:

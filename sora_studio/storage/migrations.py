@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-from sora_studio.storage.migrations_team import m003_team_sync
+from sora_studio.storage.migrations_team import m003_team_sync, m004_tags_and_team_characters
 
 _JOB_STATUSES = (
     "draft",
@@ -220,6 +220,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m001_initial_schema,
     m002_provider_dialects,
     m003_team_sync,
+    m004_tags_and_team_characters,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -71,3 +71,31 @@ def m003_team_sync(db: Database) -> None:
         "CREATE INDEX team_parked_clip ON team_parked(clip_id)",
     ):
         db.execute(statement)
+
+
+def m004_tags_and_team_characters(db: Database) -> None:
+    """Tags put on clips by hand, and characters' team-wide ids (issue 13: both travel).
+
+    ``clip_tags``: a clip's tags (beside the ``#words`` of its prompt), one row per tag.
+    ``team_characters``: a character's team-wide id, and where it came from (``local``: made
+    here; ``remote``: a teammate's, applied from the log).
+    """
+    for statement in (
+        """
+        CREATE TABLE clip_tags (
+            job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (job_id, tag)
+        )
+        """,
+        "CREATE INDEX clip_tags_tag ON clip_tags(tag)",
+        """
+        CREATE TABLE team_characters (
+            character_id INTEGER PRIMARY KEY REFERENCES characters(id) ON DELETE CASCADE,
+            team_character_id TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL DEFAULT 'local' CHECK (origin IN ('local', 'remote'))
+        )
+        """,
+    ):
+        db.execute(statement)

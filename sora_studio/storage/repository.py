@@ -26,6 +26,7 @@ from sora_studio.storage.repo_spend import (
     SpendRepo,
     SpendSummary,
 )
+from sora_studio.storage.repo_tags import TagsRepo
 
 __all__ = [
     "IN_FLIGHT_STATUSES",
@@ -39,7 +40,9 @@ __all__ = [
 ]
 
 
-class Repository(JobsRepo, ReviewsRepo, LibraryRepo, ProvidersRepo, SettingsRepo, SpendRepo):
+class Repository(
+    JobsRepo, ReviewsRepo, LibraryRepo, ProvidersRepo, SettingsRepo, SpendRepo, TagsRepo
+):
     """All reads and writes of the library. Construct with ``Repository(open_db(path))``.
 
     Writes commit as soon as the method returns (the crash-safe submit depends on it); group

@@ -17,9 +17,12 @@ from pathlib import Path, PurePath
 from sora_studio.core.models import JobStatus
 from sora_studio.core.team_events import (
     WITHDRAWN,
+    CharacterDeleted,
+    CharacterSaved,
     ClipAdopted,
     ClipUpserted,
     NoteResolved,
+    TagChanged,
     TeamEvent,
     VerdictGiven,
     event_from_json,
@@ -59,11 +62,20 @@ class TeamApply(TeamLocal):
             return self._resolution(event)
         if isinstance(event, ClipAdopted):
             return self._adopted(event)
+        if isinstance(event, CharacterSaved):
+            return self._character(event)
+        if isinstance(event, CharacterDeleted):
+            local = self.character_for_team_id(event.character_id)
+            if local is not None:
+                self.db.execute("DELETE FROM characters WHERE id = ?", [local])
+            return APPLIED
         job_id = self.job_for_clip(event.clip_id)
         if job_id is None:
             return PARKED
         if isinstance(event, VerdictGiven):
             return self._verdict(job_id, event)
+        if isinstance(event, TagChanged):
+            return self._tag(job_id, event)
         note_id = self._insert(
             "INSERT INTO notes (job_id, start_ms, end_ms, text, author, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -74,6 +86,55 @@ class TeamApply(TeamLocal):
             [note_id, event.note_id],
         )
         self._unpark(event.note_id)  # a resolution that came before its note
+        return APPLIED
+
+    def _tag(self, job_id: int, event: TagChanged) -> str:
+        # Events arrive in the server's order, so the last word on a tag wins on every desk.
+        if event.added:
+            self.db.execute(
+                "INSERT OR IGNORE INTO clip_tags (job_id, tag, created_at) VALUES (?, ?, ?)",
+                [job_id, event.tag, event.at],
+            )
+        else:
+            self.db.execute(
+                "DELETE FROM clip_tags WHERE job_id = ? AND tag = ?", [job_id, event.tag]
+            )
+        self.db.execute("UPDATE jobs SET updated_at = ? WHERE id = ?", [self._now(), job_id])
+        return APPLIED
+
+    def _character(self, event: CharacterSaved) -> str:
+        """A teammate's character, new or renamed. One this desk already saved under the same
+        provider and provider id is the same character: it takes the team's id."""
+        path = event.media_path
+        if path and self.media_root and not PurePath(path).is_absolute():
+            path = str(Path(self.media_root) / path)
+        local = self.character_for_team_id(event.character_id)
+        if local is None:
+            row = self._one(
+                "SELECT c.id, t.team_character_id FROM characters c"
+                " LEFT JOIN team_characters t ON t.character_id = c.id"
+                " WHERE c.provider = ? AND c.remote_id = ?",
+                [event.provider, event.remote_id],
+            )
+            if row is not None and row["team_character_id"] is not None:
+                return SKIPPED  # the same provider's character under another team id
+            if row is None:
+                local = self._insert(
+                    "INSERT INTO characters (provider, remote_id, name, source_path, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [event.provider, event.remote_id, event.name, path, event.at],
+                )
+            else:
+                local = int(row["id"])
+            self.db.execute(
+                "INSERT INTO team_characters (character_id, team_character_id, origin)"
+                " VALUES (?, ?, 'remote')",
+                [local, event.character_id],
+            )
+        self.db.execute(
+            "UPDATE characters SET name = ?, source_path = COALESCE(?, source_path) WHERE id = ?",
+            [event.name, path, local],
+        )
         return APPLIED
 
     def _resolution(self, event: NoteResolved) -> str:
@@ -235,7 +296,11 @@ class TeamApply(TeamLocal):
 
 def _clip_of(event: TeamEvent) -> str:
     """The clip an event is about (a resolution: the note's id, its clip being unknown here)."""
-    return event.note_id if isinstance(event, NoteResolved) else event.clip_id
+    if isinstance(event, NoteResolved):
+        return event.note_id
+    if isinstance(event, CharacterSaved | CharacterDeleted):
+        return event.character_id  # never parked: a character needs no clip
+    return event.clip_id
 
 
 def _apply_order(event: TeamEvent) -> tuple[int, float, str]:

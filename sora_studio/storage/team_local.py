@@ -151,6 +151,28 @@ class TeamLocal(RepoBase):
         self.db.execute("DELETE FROM team_outbox")
         return count
 
+    def character_id_for(self, character_id: int) -> str:
+        """The character's team-wide id, made now (as one of this desk's) if it has none."""
+        row = self._one(
+            "SELECT team_character_id FROM team_characters WHERE character_id = ?",
+            [character_id],
+        )
+        if row is not None:
+            return str(row["team_character_id"])
+        team_id = str(uuid.uuid4())
+        self.db.execute(
+            "INSERT INTO team_characters (character_id, team_character_id) VALUES (?, ?)",
+            [character_id, team_id],
+        )
+        return team_id
+
+    def character_for_team_id(self, team_character_id: str) -> int | None:
+        row = self._one(
+            "SELECT character_id FROM team_characters WHERE team_character_id = ?",
+            [team_character_id],
+        )
+        return None if row is None else int(row["character_id"])
+
     def note_for_team_id(self, team_note_id: str) -> int | None:
         row = self._one("SELECT note_id FROM team_notes WHERE team_note_id = ?", [team_note_id])
         return None if row is None else int(row["note_id"])
@@ -194,6 +216,14 @@ class TeamLocal(RepoBase):
             "SELECT n.* FROM notes n LEFT JOIN team_notes t ON t.note_id = n.id"
             " WHERE t.note_id IS NULL ORDER BY n.id"
         )
+
+    def unlinked_character_ids(self) -> list[int]:
+        """Characters saved before the library was connected (no team id yet), oldest first."""
+        rows = self._all(
+            "SELECT c.id FROM characters c LEFT JOIN team_characters t ON t.character_id = c.id"
+            " WHERE t.character_id IS NULL ORDER BY c.id"
+        )
+        return [int(r["id"]) for r in rows]
 
     def set_review_status(self, job_id: int, status: str) -> None:
         self.db.execute("UPDATE jobs SET review_status = ? WHERE id = ?", [status, job_id])

@@ -41,6 +41,9 @@ EXPECTED_TABLES = {
     "team_notes",
     "team_verdicts",
     "team_parked",
+    # migration 4: tags put on clips by hand, characters' team ids (issue 13)
+    "clip_tags",
+    "team_characters",
 }
 
 

@@ -180,6 +180,7 @@ def test_team_commands_connect_status_sync_and_disconnect(
         "budget": {"cap": None, "held": "0", "charged": "0"},
         "media_root": None,
         "in_flight": [],
+        "spend": {"total_cents": "0", "members": []},  # read from the server
     }
     code, out = _cli(capsys, data, "sync", "--json")
     assert code == 0 and json.loads(out)["team"]["reachable"] is True

@@ -70,7 +70,7 @@ def _mutated(**changes: object) -> str:
     [
         ("{not json", "not valid JSON"),
         ("[1, 2]", "must be a JSON object"),
-        (_mutated(kind="tag"), "unknown event kind 'tag'"),
+        (_mutated(kind="shrug"), "unknown event kind 'shrug'"),
         (_mutated(v=2), "format version 2"),
         (_mutated(seconds="4"), "field 'seconds' should be int, got str"),
         (_mutated(seconds=True), "field 'seconds' should be int, got bool"),

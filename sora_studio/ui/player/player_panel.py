@@ -153,8 +153,10 @@ class PlayerPanel(QWidget):
         poster: QImage | None = None,
         play: bool = False,
         paint_now: bool = False,
+        placeholder: str | None = None,
     ) -> None:
-        """Open ``path`` (None clears the player); ``fps`` overrides the file's frame rate.
+        """Open ``path`` (None clears the player, saying ``placeholder`` or that the clip has
+        no playable video); ``fps`` overrides the file's frame rate.
 
         ``poster`` is shown at once until the player's first frame arrives (``paint_now``:
         painted before this returns, not with the next paint); ``play`` starts playback as
@@ -172,7 +174,7 @@ class PlayerPanel(QWidget):
         self._fps_from_file = fps is None
         self._source = path
         self.status_label.setText("")
-        self.video.clear("Loading…" if path else "No playable video for this clip")
+        self.video.clear("Loading…" if path else placeholder or "No playable video for this clip")
         self._loads += 1
         if path and poster is not None:
             self.video.show_poster(poster)

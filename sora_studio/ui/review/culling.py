@@ -232,7 +232,13 @@ class Culling(QObject):
         # After an advance the poster is painted at once, before the file is opened and the
         # clip's notes and versions are read: the picture is what the reviewer waits for.
         poster = self.posters.get(path)
-        panel.player.load(path, poster=poster, play=self._play_next, paint_now=self._play_next)
+        panel.player.load(
+            path,
+            poster=poster,
+            play=self._play_next,
+            paint_now=self._play_next,
+            placeholder=self.unplayable_reason(row),
+        )
         self.preload(row.job_id)
         return True
 
@@ -255,6 +261,14 @@ class Culling(QObject):
         for slot, other in wanted:
             if other is not None and model.job(other) is not None:
                 self.posters.request(self.playable(model.clip_row(other)), slot)
+
+    def unplayable_reason(self, row: ClipRow) -> str | None:
+        """What the player says for a finished clip it cannot open: a teammate's clip whose
+        media is on a team share not reachable here says so (read through the view); None
+        for a playable clip or any other (the player's own words then)."""
+        if self.playable(row) is not None or row.job.status is not JobStatus.READY:
+            return None
+        return self.panel.view.media_unreachable(row.job_id)
 
     @staticmethod
     def playable(row: ClipRow) -> str | None:
