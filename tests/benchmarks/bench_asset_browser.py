@@ -99,6 +99,7 @@ class Heartbeat:
     def __init__(self) -> None:
         self.clock = QElapsedTimer()
         self.stalls_ms: list[float] = []
+        self.ends_s: list[float] = []  # when each beat fired, seconds after start()
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(BEAT_MS)
@@ -113,7 +114,13 @@ class Heartbeat:
     def _beat(self) -> None:
         now = self.clock.nsecsElapsed()
         self.stalls_ms.append(max(0.0, (now - self._last) / 1e6 - BEAT_MS))
+        self.ends_s.append(now / 1e9)
         self._last = now
+
+    def worst(self, count: int = 5) -> list[tuple[float, float]]:
+        """The ``count`` longest stalls as (seconds after start when it ended, ms)."""
+        pairs = sorted(zip(self.stalls_ms, self.ends_s, strict=True), reverse=True)[:count]
+        return [(round(end, 2), round(ms, 1)) for ms, end in pairs]
 
 
 class PaintSpy(QObject):
@@ -207,7 +214,7 @@ def main() -> None:
         print(f"all {len(files)} previews made in {all_thumbnails:.1f} s ({broken} broken)")
         print(
             f"heartbeat: {len(heartbeat.stalls_ms)} beats, longest stall {max_stall:.1f} ms, "
-            f"{late} at or over 50 ms"
+            f"{late} at or over 50 ms; worst (s after start, ms): {heartbeat.worst()}"
         )
         memory = rss_mb()
         print(f"RSS: {memory:.0f} MB (pixmap cache {cache.memory_bytes / 2**20:.0f} MB)")
