@@ -30,8 +30,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
+from gui_heartbeat import Heartbeat  # type: ignore[import-not-found]
 from PIL import Image
-from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from sora_studio.app import GUI_SWITCH_INTERVAL_S
@@ -44,7 +45,6 @@ from sora_studio.ui.thumbnail_cache import ThumbnailCache
 FILES = int(os.environ.get("BENCH_ASSET_FILES", "20000"))  # fewer for a quick look
 CLIPS = FILES // 50
 BROKEN = 20
-BEAT_MS = 5
 PAGE_EVERY_MS = 30
 TIMEOUT_S = 600
 STILL_SIZES = ((1280, 720), (720, 1280), (640, 480), (1024, 1024), (1920, 1080))
@@ -91,36 +91,6 @@ def write_folder(folder: Path) -> None:
         shutil.copyfile(source, target)
         with target.open("ab") as handle:
             handle.write(b"\0" * (n % 7 + 1))
-
-
-class Heartbeat:
-    """Records how late each 5 ms beat fires on the GUI thread."""
-
-    def __init__(self) -> None:
-        self.clock = QElapsedTimer()
-        self.stalls_ms: list[float] = []
-        self.ends_s: list[float] = []  # when each beat fired, seconds after start()
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(BEAT_MS)
-        self.timer.timeout.connect(self._beat)
-        self._last = 0
-
-    def start(self) -> None:
-        self.clock.start()
-        self._last = self.clock.nsecsElapsed()
-        self.timer.start()
-
-    def _beat(self) -> None:
-        now = self.clock.nsecsElapsed()
-        self.stalls_ms.append(max(0.0, (now - self._last) / 1e6 - BEAT_MS))
-        self.ends_s.append(now / 1e9)
-        self._last = now
-
-    def worst(self, count: int = 5) -> list[tuple[float, float]]:
-        """The ``count`` longest stalls as (seconds after start when it ended, ms)."""
-        pairs = sorted(zip(self.stalls_ms, self.ends_s, strict=True), reverse=True)[:count]
-        return [(round(end, 2), round(ms, 1)) for ms, end in pairs]
 
 
 class PaintSpy(QObject):
@@ -207,7 +177,7 @@ def main() -> None:
         all_thumbnails = time.perf_counter() - start
         for _ in range(20):
             app.processEvents()
-        heartbeat.timer.stop()
+        heartbeat.stop()
         broken = sum(1 for f in files if (panel.previews.known(f) or f).error)
         max_stall = max(heartbeat.stalls_ms, default=0.0)
         late = sum(1 for s in heartbeat.stalls_ms if s >= 50)

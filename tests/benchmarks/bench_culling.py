@@ -37,7 +37,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ.pop("OPENAI_BASE_URL", None)
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from gui_heartbeat import Heartbeat, percentile  # type: ignore[import-not-found]
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -52,7 +53,6 @@ from sora_studio.storage.repository import Repository
 CLIPS = 100
 RENDERS = 4  # distinct clips rendered; the rest are copies of their files
 KEY_EVERY_MS = 600  # a quick reviewer: a glance at each clip, then the key
-BEAT_MS = 5
 GOAL_MS = 50.0
 PICTURE_TIMEOUT_MS = 3000
 PROMPTS = (
@@ -61,39 +61,6 @@ PROMPTS = (
     "neon city street at night in the rain, reflections",
     "a paper boat drifting down a rain-soaked street at dusk",
 )
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-class Heartbeat:
-    """Records how late each 5 ms beat fires on the GUI thread."""
-
-    def __init__(self) -> None:
-        self.clock = QElapsedTimer()
-        self.stalls_ms: list[float] = []
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(BEAT_MS)
-        self.timer.timeout.connect(self._beat)
-        self._last = 0
-
-    def start(self) -> None:
-        self.clock.start()
-        self._last = self.clock.nsecsElapsed()
-        self.timer.start()
-
-    def _beat(self) -> None:
-        now = self.clock.nsecsElapsed()
-        self.stalls_ms.append(max(0.0, (now - self._last) / 1e6 - BEAT_MS))
-        self._last = now
-
-    def stop(self) -> None:
-        self.timer.stop()
 
 
 def seed_library(paths: AppPaths, count: int) -> list[int]:

@@ -48,6 +48,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ.pop("OPENAI_BASE_URL", None)
 
+from gui_heartbeat import percentile  # type: ignore[import-not-found]
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -139,13 +140,6 @@ class GcPauses:
             for end, length in stalls
             if any(s < end and e > end - length and e - s > 0.005 for s, e, _ in self.pauses)
         )
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def seed_clips(paths: AppPaths, count: int) -> list[int]:

@@ -27,6 +27,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import av
+from gui_heartbeat import percentile  # type: ignore[import-not-found]
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
@@ -111,11 +112,6 @@ def open_panel(root: Path) -> ReviewPanel:
     """The review panel on the library in ``root``, as the benchmarks measure it (no audio)."""
     library = root / "library"
     return ReviewPanel(root / "studio.sqlite3", library, reviewer="bench", with_audio=False)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
