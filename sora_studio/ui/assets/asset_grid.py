@@ -9,9 +9,9 @@ viewport repaint per :data:`REPAINT_MS`, so the GUI thread paints a screenful at
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QHelpEvent, QMouseEvent
-from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QToolTip, QWidget
+from PySide6.QtWidgets import QListView, QMenu, QToolTip, QWidget
 
 from sora_studio.core.spritesheet import frame_index_at
 from sora_studio.services.asset_folders import AssetKind, FolderFile
@@ -19,6 +19,7 @@ from sora_studio.ui.assets.asset_delegate import TILE_SIZE, AssetDelegate, pictu
 from sora_studio.ui.assets.asset_model import AssetModel, AssetRoles
 from sora_studio.ui.assets.asset_previews import AssetPreviews
 from sora_studio.ui.thumbnail_cache import ThumbnailCache
+from sora_studio.ui.tile_grid import set_up_tile_grid
 
 REPAINT_MS = 40
 
@@ -42,22 +43,9 @@ class AssetGridView(QListView):
         self.previews = previews
         self.asset_delegate = AssetDelegate(previews, cache, self)
         self.setItemDelegate(self.asset_delegate)
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setMovement(QListView.Movement.Static)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setUniformItemSizes(True)
+        set_up_tile_grid(self, TILE_SIZE)
         self.setLayoutMode(QListView.LayoutMode.Batched)  # 20,000 tiles laid out in steps
         self.setBatchSize(2000)
-        self.setGridSize(QSize(TILE_SIZE.width() + 4, TILE_SIZE.height() + 4))
-        self.setWrapping(True)
-        self.setSpacing(0)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setDragEnabled(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.setDefaultDropAction(Qt.DropAction.CopyAction)
-        self.setMouseTracking(True)
-        self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover, True)
         self.setModel(model)
         self._hover_index = QModelIndex()
         self._repaint = QTimer(self)

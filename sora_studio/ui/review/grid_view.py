@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import (
     QFocusEvent,
     QKeyEvent,
@@ -24,7 +24,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
 )
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtWidgets import QListView, QWidget
 
 from sora_studio.core.models import ReviewStatus
 from sora_studio.core.spritesheet import frame_index_at
@@ -32,6 +32,7 @@ from sora_studio.ui.review.clip_delegate import CELL_SIZE, ClipDelegate, image_r
 from sora_studio.ui.review.clip_filter import ClipFilterProxy
 from sora_studio.ui.review.clip_model import ClipRoles
 from sora_studio.ui.thumbnail_cache import ThumbnailCache
+from sora_studio.ui.tile_grid import set_up_tile_grid
 
 ReasonProvider = Callable[[QWidget, list[int]], str | None]
 
@@ -68,22 +69,9 @@ class ClipGridView(QListView):
         self.reason_provider = reason_provider
         self.clip_delegate = ClipDelegate(cache, self)
         self.setItemDelegate(self.clip_delegate)
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setMovement(QListView.Movement.Static)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setUniformItemSizes(True)
-        self.setGridSize(QSize(CELL_SIZE.width() + 4, CELL_SIZE.height() + 4))
-        self.setWrapping(True)
-        self.setSpacing(0)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         # Clips drag out as file URLs (a file manager, an editor); nothing drops in here: a
         # video dropped on the grid reaches the window, which imports it.
-        self.setDragEnabled(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.setDefaultDropAction(Qt.DropAction.CopyAction)
-        self.setMouseTracking(True)
-        self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover, True)
+        set_up_tile_grid(self, CELL_SIZE)
         self.setModel(proxy)
         self._proxy = proxy
         self._hover_index = QModelIndex()
