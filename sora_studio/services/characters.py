@@ -16,13 +16,12 @@ from sora_studio.core.validation import validate_character_clip
 from sora_studio.media.probe import probe_video
 from sora_studio.services.capability_checks import require
 from sora_studio.services.providers import ProviderRegistry
-from sora_studio.services.review import default_reviewer
+from sora_studio.services.review import acting_reviewer
 from sora_studio.services.team_media import share_character_clip
 from sora_studio.services.team_outbox import (
     record_character,
     record_character_deleted,
     team_identity,
-    team_reviewer,
 )
 from sora_studio.storage.repository import Repository
 
@@ -55,10 +54,6 @@ def upload_character(
     )
 
 
-def _author(repo: Repository) -> str:
-    return team_reviewer(repo) or default_reviewer()
-
-
 def save_character(
     repo: Repository, *, provider: str, remote_id: str, name: str, path: Path | None = None
 ) -> Character:
@@ -74,7 +69,7 @@ def save_character(
             name=name,
             source_path=None if path is None else str(path),
         )
-        record_character(repo, character, _author(repo), shared)
+        record_character(repo, character, acting_reviewer(repo), shared)
         return character
 
 
@@ -85,7 +80,7 @@ def rename_character(repo: Repository, character_id: int, name: str) -> Characte
         raise UserError("A character needs a name of 1 to 80 characters.")
     with repo.db.atomic():
         character = repo.rename_character(character_id, name)
-        record_character(repo, character, _author(repo))
+        record_character(repo, character, acting_reviewer(repo))
         return character
 
 
@@ -93,5 +88,5 @@ def delete_character(repo: Repository, character_id: int) -> None:
     """Forget a saved character here (and on the team's desks)."""
     with repo.db.atomic():
         repo.require_character(character_id)
-        record_character_deleted(repo, character_id, _author(repo))
+        record_character_deleted(repo, character_id, acting_reviewer(repo))
         repo.delete_character(character_id)

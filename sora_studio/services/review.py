@@ -57,6 +57,12 @@ def default_reviewer() -> str:
     return name.strip() or _FALLBACK_REVIEWER
 
 
+def acting_reviewer(repo: Repository, named: str | None = "") -> str:
+    """Who a change is recorded under: ``named`` when given, else the team reviewer name when
+    the library is connected to a team library, else the OS user."""
+    return (named or "").strip() or team_reviewer(repo) or default_reviewer()
+
+
 def parse_verdict(text: str) -> ReviewStatus:
     """``"approve"``, ``"changes"``, ``"reject"`` (or ``a``/``c``/``r``, ``1``/``2``/``3``)."""
     status = VERDICT_WORDS.get(text.strip().lower())
@@ -95,7 +101,7 @@ def record_verdict(
     unique_ids = list(dict.fromkeys(int(i) for i in job_ids))
     for job_id in unique_ids:
         _require_reviewable(repo, job_id)
-    who = reviewer.strip() or team_reviewer(repo) or default_reviewer()
+    who = acting_reviewer(repo, reviewer)
     with repo.db.atomic():
         reviews = [repo.add_review(job_id, status, who, reason.strip()) for job_id in unique_ids]
         for review in reviews:
@@ -162,7 +168,7 @@ def add_note(
         raise UserError(
             f"a note's end ({_seconds(end_ms)}) comes before its start ({_seconds(start_ms)})"
         )
-    who = (author or "").strip() or team_reviewer(repo) or default_reviewer()
+    who = acting_reviewer(repo, author)
     with repo.db.atomic():
         note = repo.add_note(job_id, int(start_ms), text.strip(), who, end_ms)
         record_note(repo, note)
@@ -171,7 +177,7 @@ def add_note(
 
 def resolve_note(repo: Repository, note_id: int, resolved: bool = True, author: str = "") -> Note:
     """Mark a note resolved (or open again); ``author`` empty means the reviewer (OS user)."""
-    who = author.strip() or team_reviewer(repo) or default_reviewer()
+    who = acting_reviewer(repo, author)
     with repo.db.atomic():
         note = repo.resolve_note(note_id, resolved)
         record_resolution(repo, note, who)

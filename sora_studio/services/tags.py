@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sora_studio.core.errors import UserError
 from sora_studio.core.team_events import normal_tag
-from sora_studio.services.review import default_reviewer
-from sora_studio.services.team_outbox import record_tag, team_reviewer
+from sora_studio.services.review import acting_reviewer
+from sora_studio.services.team_outbox import record_tag
 from sora_studio.storage.repository import Repository
 
 
@@ -23,26 +23,25 @@ def _tag(text: str) -> str:
 
 def add_tag(repo: Repository, job_id: int, text: str, author: str = "") -> bool:
     """Put a tag on a clip; False when it already had it (nothing is recorded then)."""
-    repo.require_job(job_id)
-    tag = _tag(text)
-    who = author.strip() or team_reviewer(repo) or default_reviewer()
-    with repo.db.atomic():
-        if not repo.add_tag(job_id, tag):
-            return False
-        record_tag(repo, job_id, tag, added=True, author=who)
-        return True
+    return _change_tag(repo, job_id, text, author, added=True)
 
 
 def remove_tag(repo: Repository, job_id: int, text: str, author: str = "") -> bool:
     """Take a tag off a clip; False when it did not have it."""
+    return _change_tag(repo, job_id, text, author, added=False)
+
+
+def _change_tag(repo: Repository, job_id: int, text: str, author: str, *, added: bool) -> bool:
+    """Add or remove the tag and record it for the team in one transaction; False (nothing
+    recorded) when the clip already was that way."""
     repo.require_job(job_id)
     tag = _tag(text)
-    who = author.strip() or team_reviewer(repo) or default_reviewer()
+    who = acting_reviewer(repo, author)
     with repo.db.atomic():
-        if not repo.remove_tag(job_id, tag):
-            return False
-        record_tag(repo, job_id, tag, added=False, author=who)
-        return True
+        changed = repo.add_tag(job_id, tag) if added else repo.remove_tag(job_id, tag)
+        if changed:
+            record_tag(repo, job_id, tag, added=added, author=who)
+        return changed
 
 
 def clip_tags(repo: Repository, job_id: int) -> list[str]:
