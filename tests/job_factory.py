@@ -10,11 +10,14 @@ keep their fixtures' own defaults on top), so a new field of ``Job`` is added in
 from __future__ import annotations
 
 import hashlib
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sora_studio.core.models import Asset, AssetVariant, Job, JobStatus, LineageKind
+from sora_studio.emulator.renderer import RenderedFiles
+from sora_studio.services.library import asset_path, sha256_of
 from sora_studio.storage.repository import Repository
 
 DEFAULTS: dict[str, Any] = {
@@ -107,3 +110,22 @@ def add_video_asset(repo: Repository, job_id: int, video: Path) -> Asset:
     )
     repo.upsert_asset(asset)
     return asset
+
+
+def copy_rendered_files(
+    repo: Repository, library_root: Path, job: Job, rendered: RenderedFiles
+) -> None:
+    """Copy a render's video, thumbnail and spritesheet into ``job``'s folder of the library,
+    as the engine leaves a finished job, and record each as a verified asset."""
+    sources = {
+        AssetVariant.VIDEO: rendered.video,
+        AssetVariant.THUMBNAIL: rendered.thumbnail,
+        AssetVariant.SPRITESHEET: rendered.spritesheet,
+    }
+    for variant, source in sources.items():
+        dest = asset_path(library_root, job, variant)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+        repo.upsert_asset(
+            Asset(job.id, variant, str(dest), dest.stat().st_size, sha256_of(dest), True)
+        )

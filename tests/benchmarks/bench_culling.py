@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ.pop("OPENAI_BASE_URL", None)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root: tests.job_factory
 
 from gui_heartbeat import Heartbeat, percentile  # type: ignore[import-not-found]
 from PySide6.QtCore import Qt, QTimer
@@ -43,12 +43,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from sora_studio.app import DeskOptions, attach_review, build_desk
-from sora_studio.core.models import Asset, AssetVariant, JobStatus
+from sora_studio.core.models import JobStatus
 from sora_studio.emulator.renderer import RenderedFiles, RenderSpec, render_video
 from sora_studio.paths import AppPaths, resolve_paths
-from sora_studio.services.library import asset_path, sha256_of
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from tests.job_factory import copy_rendered_files
 
 CLIPS = 100
 RENDERS = 4  # distinct clips rendered; the rest are copies of their files
@@ -90,19 +90,7 @@ def seed_library(paths: AppPaths, count: int) -> list[int]:
                 progress=100,
                 cost_cents=Decimal(40),
             )
-            rendered = renders[index % RENDERS]
-            files = {
-                AssetVariant.VIDEO: rendered.video,
-                AssetVariant.THUMBNAIL: rendered.thumbnail,
-                AssetVariant.SPRITESHEET: rendered.spritesheet,
-            }
-            for variant, source in files.items():
-                dest = asset_path(paths.library, job, variant)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, dest)
-                repo.upsert_asset(
-                    Asset(job.id, variant, str(dest), dest.stat().st_size, sha256_of(dest), True)
-                )
+            copy_rendered_files(repo, paths.library, job, renders[index % RENDERS])
             ids.append(job.id)
     finally:
         repo.close()

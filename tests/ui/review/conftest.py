@@ -8,7 +8,6 @@ cache. ``make_library(specs)`` builds one from :class:`ClipSpec` values (``make_
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from sora_studio.core.models import (
-    Asset,
     AssetVariant,
     ErrorClass,
     Job,
@@ -26,10 +24,11 @@ from sora_studio.core.models import (
     ReviewStatus,
 )
 from sora_studio.emulator.renderer import RenderedFiles, RenderSpec, render_video
-from sora_studio.services.library import asset_path, sha256_of
+from sora_studio.services.library import asset_path
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 from sora_studio.ui.review.review_panel import ReviewPanel
+from tests.job_factory import copy_rendered_files
 
 PROMPTS = (
     "a red fox running through fresh snow at dawn #nature",
@@ -133,18 +132,7 @@ def _attach_media(repo: Repository, library: Library, job: Job, spec: ClipSpec) 
     if rendered is None:
         rendered = _render(library.db_path.parent / "renders", spec.size, spec.prompt, spec.seconds)
         library.rendered[key] = rendered
-    sources = {
-        AssetVariant.VIDEO: rendered.video,
-        AssetVariant.THUMBNAIL: rendered.thumbnail,
-        AssetVariant.SPRITESHEET: rendered.spritesheet,
-    }
-    for variant, source in sources.items():
-        dest = asset_path(library.library_root, job, variant)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, dest)
-        repo.upsert_asset(
-            Asset(job.id, variant, str(dest), dest.stat().st_size, sha256_of(dest), True)
-        )
+    copy_rendered_files(repo, library.library_root, job, rendered)
     if spec.delete_video:
         asset_path(library.library_root, job, AssetVariant.VIDEO).unlink()
 
