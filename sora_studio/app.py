@@ -56,6 +56,7 @@ from sora_studio.services.provider_settings import (
 from sora_studio.services.setting_keys import library_root, theme_mode
 from sora_studio.ui.assets.assets_dock import attach_assets
 from sora_studio.ui.dialogs.operation_flow import OperationFlow
+from sora_studio.ui.interpreter_tuning import freeze_startup_objects, prefer_gui_thread
 from sora_studio.ui.layout_state import LayoutState
 from sora_studio.ui.main_window import MainWindow
 from sora_studio.ui.prompt_panel import BuilderEnvironment, PromptPanel
@@ -83,7 +84,6 @@ EXIT_AFTER_SHOWN_ENV = "SORA_STUDIO_EXIT_AFTER_SHOWN"
 
 QUEUE_ROWS_LOADED = 2000  # the most recent jobs shown at start; older ones live in the grid
 SHUTDOWN_WAIT_MS = 10_000
-GUI_SWITCH_INTERVAL_S = 0.001
 NO_GUI_THREAD_POOL_ENV = "QT_NO_GUI_THREADPOOL"  # see build_desk
 SIGNAL_POLL_MS = 250
 STARTING = "The render engine is still starting; try again in a moment."
@@ -419,10 +419,7 @@ class Desk(QObject):
 
 def build_desk(app: QApplication, paths: AppPaths, options: DeskOptions | None = None) -> Desk:
     """Make every piece of the desk (nothing started yet; call ``start()`` after showing)."""
-    # PySide6 releases the GIL around every Qt call, so each slot re-acquires it many times; with
-    # the engine, downloads and the in-process emulator busy, the default 5 ms switch interval
-    # made each re-acquire wait up to 5 ms. 1 ms keeps the GUI thread's share of the GIL prompt.
-    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+    prefer_gui_thread()  # see ui/interpreter_tuning.py
     # Qt's raster engine hands large fills and scaled pictures to a pool of threads and blocks
     # the GUI thread until all are drawn; with renders and downloads busy, those threads wait for
     # a core and the GUI thread for them (~100 ms in bench_gui_stall). Drawn on the GUI thread
@@ -464,6 +461,7 @@ def run_desk(args: argparse.Namespace) -> int:
     data_dir: Path | None = vars(args).get("data_dir")
     desk = build_desk(app, resolve_paths(data_dir))
     attach_review(desk)
+    freeze_startup_objects()  # no 50 ms full collections over what lives as long as the desk
     desk.window.show()
     if os.environ.get(EXIT_AFTER_SHOWN_ENV) == "1":
         # One turn of the event loop paints the window (and loads the media backend), then

@@ -35,10 +35,10 @@ from PIL import Image
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from sora_studio.app import GUI_SWITCH_INTERVAL_S
 from sora_studio.media.encode import Mp4Writer
 from sora_studio.services.asset_folders import PREVIEW_FOLDER
 from sora_studio.ui.assets.assets_panel import AssetsPanel
+from sora_studio.ui.interpreter_tuning import freeze_startup_objects, prefer_gui_thread
 from sora_studio.ui.queue.model import THUMBNAIL_BUDGET_BYTES
 from sora_studio.ui.thumbnail_cache import ThumbnailCache
 
@@ -113,7 +113,7 @@ class PaintSpy(QObject):
 
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
-    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)  # as the desk does (see app.build_desk)
+    prefer_gui_thread()  # as the desk does (app.build_desk)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         folder = root / "shoot"
@@ -126,6 +126,7 @@ def main() -> None:
         cache = ThumbnailCache(pixmap_budget_bytes=THUMBNAIL_BUDGET_BYTES)
         panel = AssetsPanel([("Shoot", str(folder))], cache, root / "library" / PREVIEW_FOLDER)
         panel.resize(900, 1000)
+        freeze_startup_objects()  # as the desk does once its window is built (app.run_desk)
         spy = PaintSpy(panel)
         panel.grid.viewport().installEventFilter(spy)
         heartbeat = Heartbeat()
