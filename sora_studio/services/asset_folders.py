@@ -74,15 +74,21 @@ class FolderFile:
         return self.mtime_ns / 1e9
 
 
+def name_order(file: FolderFile) -> tuple[str, str]:
+    """The order files are listed in: by name, case folded (the path breaks ties)."""
+    return (file.name.casefold(), file.path)
+
+
 @dataclass(frozen=True, slots=True)
 class FolderListing:
-    """A folder's pictures and clips, or why it could not be read (``error``)."""
+    """A folder's pictures and clips in :func:`name_order`, or why it could not be read."""
 
     folder: str
     files: tuple[FolderFile, ...] = ()
     error: str | None = None
     truncated: bool = False
     signature: int = 0  # equal for two listings of the same files (a rescan that found no change)
+    subfolders: int = 0  # folders inside it (not hidden ones), for "look in its subfolders"
 
 
 def describe_os_error(error: OSError, what: str) -> str:
@@ -107,13 +113,17 @@ def scan_folder(folder: str | Path, cancelled: Cancelled = _never) -> FolderList
     folder = str(folder)
     files: list[FolderFile] = []
     truncated = False
+    subfolders = 0
     try:
         with os.scandir(folder) as entries:
             for count, entry in enumerate(entries):
                 if count % 1000 == 999 and cancelled():
                     break
+                if entry.name.startswith("."):
+                    continue
                 kind = kind_of(entry.name)
-                if kind is None or entry.name.startswith("."):
+                if kind is None:
+                    subfolders += _is_folder(entry)
                     continue
                 if len(files) >= MAX_FILES:
                     truncated = True
@@ -121,9 +131,18 @@ def scan_folder(folder: str | Path, cancelled: Cancelled = _never) -> FolderList
                 files.append(_folder_file(entry, kind))
     except OSError as exc:
         return FolderListing(folder, error=describe_os_error(exc, f"The folder {folder}"))
-    files.sort(key=lambda f: f.name.casefold())
+    files.sort(key=name_order)
     signature = hash(tuple((f.path, f.mtime_ns, f.bytes, f.error) for f in files))
-    return FolderListing(folder, tuple(files), truncated=truncated, signature=signature)
+    return FolderListing(
+        folder, tuple(files), truncated=truncated, signature=signature, subfolders=subfolders
+    )
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _folder_file(entry: os.DirEntry[str], kind: AssetKind) -> FolderFile:

@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
     import_requested = Signal()  # File > Import MP4s…
     files_dropped = Signal(list)  # video files dropped on the window (list[str])
     export_requested = Signal(str)  # an ExportKind key
+    layout_reset = Signal()  # View > Reset layout put the builder and queue back
     closing = Signal()
 
     def __init__(
@@ -429,6 +430,7 @@ class MainWindow(QMainWindow):
             dock.show()
         self.resizeDocks([self.prompt_dock], [PROMPT_DOCK_WIDTH], Qt.Orientation.Horizontal)
         self.resizeDocks([self.queue_dock], [QUEUE_DOCK_HEIGHT], Qt.Orientation.Vertical)
+        self.layout_reset.emit()  # docks added later (Assets) go back to their places too
 
     def show_about(self) -> None:
         from sora_studio import __version__

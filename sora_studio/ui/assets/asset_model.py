@@ -2,9 +2,11 @@
 
 GUI thread only. :class:`AssetModel` is a flat ``QAbstractListModel`` over the frozen
 :class:`~sora_studio.services.asset_folders.FolderFile` values a scan returns. It filters
-(:class:`AssetFilter`: kind, name, date) and sorts (name, date, size) itself, in one Python pass
-over plain tuples, rather than through a ``QSortFilterProxyModel`` whose per-row Python callbacks
-would cost a folder of 20,000 files a visible stall. A rescan of the same folder is applied as
+(:class:`AssetFilter`: kind, name, date) and sorts (name, date, size) in plain Python over
+tuples (:mod:`~sora_studio.ui.assets.row_plan`), rather than through a ``QSortFilterProxyModel``
+whose per-row Python callbacks would cost a folder of 20,000 files a visible stall. The panel
+works a change out on a pool thread and hands the model a :class:`RowPlan` (:meth:`apply`); the
+synchronous setters do the same on the calling thread. A rescan of the same folder is applied as
 row removals and insertions, so the selection and scroll position survive a file appearing.
 What a file looks like (its preview, pixel size) is not here: the delegate asks
 :class:`~sora_studio.ui.assets.asset_previews.AssetPreviews`.
@@ -14,8 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
@@ -29,12 +30,13 @@ from PySide6.QtCore import (
     QUrl,
 )
 
-from sora_studio.services.asset_folders import AssetKind, FolderFile
+from sora_studio.services.asset_folders import FolderFile
+from sora_studio.ui.assets.row_plan import AssetFilter, AssetSort, RowPlan, RowSnapshot, plan_rows
+
+__all__ = ["AssetFilter", "AssetModel", "AssetRoles", "AssetSort", "format_bytes"]
 
 _Index = QModelIndex | QPersistentModelIndex
 URI_LIST = "text/uri-list"
-DAY_S = 86_400
-MAX_RUNS = 32  # more separate runs of rows changed than this, and the model resets instead
 
 
 class AssetRoles(IntEnum):
@@ -44,28 +46,6 @@ class AssetRoles(IntEnum):
     Bytes = Qt.ItemDataRole.UserRole + 4
     Modified = Qt.ItemDataRole.UserRole + 5  # Unix seconds
     InLibrary = Qt.ItemDataRole.UserRole + 6  # bool
-
-
-class AssetSort(StrEnum):
-    NAME = "name"  # A to Z
-    DATE = "date"  # newest first
-    SIZE = "size"  # largest first
-
-
-@dataclass(frozen=True, slots=True)
-class AssetFilter:
-    """What the grid shows: a kind (None: both), words in the name, modified within N days."""
-
-    kind: AssetKind | None = None
-    text: str = ""
-    within_days: int | None = None
-
-    def matches(self, file: FolderFile, now: float) -> bool:
-        if self.kind is not None and file.kind is not self.kind:
-            return False
-        if self.text and not all(w in file.name.casefold() for w in self.text.casefold().split()):
-            return False
-        return self.within_days is None or file.mtime >= now - self.within_days * DAY_S
 
 
 def format_bytes(size: int) -> str:
@@ -89,6 +69,7 @@ class AssetModel(QAbstractListModel):
         self._in_library: frozenset[str] = frozenset()
         self._filter = AssetFilter()
         self._sort = AssetSort.NAME
+        self._generation = 0
 
     # -- Qt model interface ------------------------------------------------------------------
 
@@ -152,18 +133,40 @@ class AssetModel(QAbstractListModel):
 
     # -- contents ----------------------------------------------------------------------------
 
-    def set_files(self, folder: str, files: Sequence[FolderFile]) -> None:
-        """Show ``files`` of ``folder``: a new folder resets; the same folder is merged."""
-        if folder != self.folder:
-            self.beginResetModel()
-            self.folder = folder
-            self._all = tuple(files)
+    def snapshot(self) -> RowSnapshot:
+        """What the rows are now, for working a change out off the GUI thread."""
+        return RowSnapshot(self._generation, self.folder, self._sort, tuple(self._shown))
+
+    def apply(self, plan: RowPlan) -> bool:
+        """Take a plan worked out from :meth:`snapshot`; False (nothing done) when the rows
+        changed since, and the plan must be worked out again."""
+        if plan.generation != self._generation:
+            return False
+        self._generation += 1
+        self._all, self._filter, self._sort = plan.files, plan.flt, plan.sort
+        if plan.folder != self.folder:
             self._in_library = frozenset()
-            self._shown = self._visible()
+        if plan.reset:
+            self.beginResetModel()
+            self.folder = plan.folder
+            self._shown = list(plan.shown)
             self.endResetModel()
-            return
-        self._all = tuple(files)
-        self._merge(self._visible())
+            return True
+        for start, end in reversed(plan.removals):  # bottom up: earlier rows keep their place
+            self.beginRemoveRows(QModelIndex(), start, end)
+            del self._shown[start : end + 1]
+            self.endRemoveRows()
+        for start, end in plan.insertions:  # top down: each run lands at its final row
+            self.beginInsertRows(QModelIndex(), start, end)
+            self._shown[start:start] = plan.shown[start : end + 1]
+            self.endInsertRows()
+        return True
+
+    def set_files(
+        self, folder: str, files: Sequence[FolderFile], name_sorted: bool = False
+    ) -> None:
+        """Show ``files`` of ``folder`` now: a new folder resets; the same folder is merged."""
+        self._replan(folder, files, self._filter, self._sort, name_sorted)
 
     def set_in_library(self, paths: frozenset[str]) -> None:
         """Mark the files whose content the library already holds."""
@@ -178,15 +181,11 @@ class AssetModel(QAbstractListModel):
 
     def set_filter(self, flt: AssetFilter) -> None:
         if flt != self._filter:
-            self._filter = flt
-            self._merge(self._visible())
+            self._replan(self.folder, self._all, flt, self._sort)
 
     def set_sort(self, key: AssetSort) -> None:
         if key is not self._sort:
-            self._sort = key
-            self.beginResetModel()
-            self._shown = self._visible()
-            self.endResetModel()
+            self._replan(self.folder, self._all, self._filter, key)
 
     @property
     def filter(self) -> AssetFilter:
@@ -220,58 +219,18 @@ class AssetModel(QAbstractListModel):
                 return row
         return None
 
-    # -- internals ---------------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        """Goes up with every change of rows, files, filter or sort."""
+        return self._generation
 
-    def _visible(self) -> list[FolderFile]:
-        now = time.time()
-        flt = self._filter
-        shown = (
-            list(self._all)
-            if flt == AssetFilter()
-            else [f for f in self._all if flt.matches(f, now)]
-        )
-        if self._sort is AssetSort.NAME:
-            shown.sort(key=lambda f: (f.name.casefold(), f.path))
-        elif self._sort is AssetSort.DATE:
-            shown.sort(key=lambda f: (-f.mtime_ns, f.name.casefold()))
-        else:
-            shown.sort(key=lambda f: (-f.bytes, f.name.casefold()))
-        return shown
-
-    def _merge(self, new: list[FolderFile]) -> None:
-        """Turn the rows into ``new`` with a few runs of removals then insertions (both lists
-        share the sort, so the files kept are in the same order in each); scattered changes
-        (a filter that hides every other file) reset instead: each run makes the view lay out
-        all its rows again."""
-        keep = set(new)
-        removals = _runs([file not in keep for file in self._shown])
-        present = {file for file in self._shown if file in keep}
-        insertions = _runs([file not in present for file in new])
-        if len(removals) + len(insertions) > MAX_RUNS:
-            self.beginResetModel()
-            self._shown = new
-            self.endResetModel()
-            return
-        for start, end in reversed(removals):  # from the bottom up: earlier rows keep their place
-            self.beginRemoveRows(QModelIndex(), start, end)
-            del self._shown[start : end + 1]
-            self.endRemoveRows()
-        for start, end in insertions:  # top down: each run lands at its final row
-            self.beginInsertRows(QModelIndex(), start, end)
-            self._shown[start:start] = new[start : end + 1]
-            self.endInsertRows()
-
-
-def _runs(flags: list[bool]) -> list[tuple[int, int]]:
-    """(first, last) indexes of each run of True in ``flags``."""
-    runs: list[tuple[int, int]] = []
-    start = -1
-    for index, flag in enumerate(flags):
-        if flag and start < 0:
-            start = index
-        elif not flag and start >= 0:
-            runs.append((start, index - 1))
-            start = -1
-    if start >= 0:
-        runs.append((start, len(flags) - 1))
-    return runs
+    def _replan(
+        self,
+        folder: str,
+        files: Sequence[FolderFile],
+        flt: AssetFilter,
+        sort: AssetSort,
+        name_sorted: bool = False,
+    ) -> None:
+        plan = plan_rows(self.snapshot(), folder, files, flt, sort, name_sorted=name_sorted)
+        self.apply(plan)

@@ -29,38 +29,36 @@ from sora_studio.ui.workers.library_actions import LibraryActions
 
 ASSETS_SHORTCUT = "Ctrl+Shift+A"
 FIRST_HEIGHT = 400  # px, the bottom dock row's height the first time the dock opens
+ASSETS_SHARE = 0.55  # of the bottom row's width, beside the render queue
 
 
 def dock_by_builder(window: MainWindow, panel: QWidget) -> QDockWidget:
     """Dock ``panel`` as "Assets" under the grid, between the builder and the render queue,
-    closed until View > Assets (Ctrl+Shift+A)
-    unless the remembered layout had it open; its toggle goes in the View menu."""
+    closed until View > Assets (Ctrl+Shift+A) unless the remembered layout had it open; its
+    toggle goes in the View menu, and View > Reset layout puts it back in its place."""
     dock = QDockWidget("Assets", window)
     dock.setObjectName("assetsDock")  # the name the window layout is saved under
     dock.setWidget(panel)
     # Made after the window restored its layout: put it where it was saved, if it was.
     if not window.restoreDockWidget(dock):
-        # Under the grid, left of the queue and next to the builder: pictures drag straight
-        # onto either, and the window never has to grow (beside the builder it asked for
-        # 315 px more than a 1440 px window has, and pushed the player off a 1600 px screen).
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        window.splitDockWidget(dock, window.queue_dock, Qt.Orientation.Horizontal)
+        _place(window, dock)
         dock.hide()
 
         def first_shown(visible: bool) -> None:
-            if visible:  # tall enough for the folders, the filters and two rows of tiles
+            if visible:
                 dock.visibilityChanged.disconnect(first_shown)
-                if dock.height() < FIRST_HEIGHT:
-                    window.resizeDocks([dock], [FIRST_HEIGHT], Qt.Orientation.Vertical)
-                row = dock.width() + window.queue_dock.width()
-                if window.queue_dock.isVisible() and dock.width() < row * 0.55:
-                    window.resizeDocks(
-                        [dock, window.queue_dock],
-                        [int(row * 0.55), row - int(row * 0.55)],
-                        Qt.Orientation.Horizontal,
-                    )
+                _give_room(window, dock)
 
         dock.visibilityChanged.connect(first_shown)
+
+    def reset() -> None:
+        shown = dock.isVisible()
+        _place(window, dock)
+        dock.setVisible(shown)
+        if shown:
+            _give_room(window, dock)
+
+    window.layout_reset.connect(reset)
     toggle = dock.toggleViewAction()
     toggle.setShortcut(QKeySequence(ASSETS_SHORTCUT))
     toggle.setStatusTip(f"Browse folders of pictures and clips ({ASSETS_SHORTCUT})")
@@ -74,6 +72,25 @@ def dock_by_builder(window: MainWindow, panel: QWidget) -> QDockWidget:
     else:
         window.view_menu.addAction(toggle)
     return dock
+
+
+def _place(window: MainWindow, dock: QDockWidget) -> None:
+    """Under the grid, left of the queue and next to the builder: pictures drag straight onto
+    either, and the window never has to grow (beside the builder it asked for 315 px more than
+    a 1440 px window has, and pushed the player off a 1600 px screen)."""
+    dock.setFloating(False)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    window.splitDockWidget(dock, window.queue_dock, Qt.Orientation.Horizontal)
+
+
+def _give_room(window: MainWindow, dock: QDockWidget) -> None:
+    """Tall enough for the folders, the filters and two rows of tiles, and most of the row."""
+    if dock.height() < FIRST_HEIGHT:
+        window.resizeDocks([dock], [FIRST_HEIGHT], Qt.Orientation.Vertical)
+    row = dock.width() + window.queue_dock.width()
+    if window.queue_dock.isVisible() and dock.width() < row * ASSETS_SHARE:
+        wide = int(row * ASSETS_SHARE)
+        window.resizeDocks([dock, window.queue_dock], [wide, row - wide], Qt.Orientation.Horizontal)
 
 
 def attach_assets(

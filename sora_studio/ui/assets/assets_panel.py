@@ -1,12 +1,13 @@
 """The Assets dock: bookmarked folders above, the chosen folder's pictures and clips below.
 
-GUI thread widget. Reading a folder, making previews and hashing files for the "in library"
-mark all run through :class:`~sora_studio.ui.background_op.BackgroundOps` (newest request wins);
-the GUI thread only applies frozen results. A ``QFileSystemWatcher`` on the folder on show
-triggers a debounced rescan, so files added, renamed or deleted under the desk show up by
-themselves; a folder that disappears says so. What the panel asks of the rest of the desk goes
-out as signals: ``reference_requested`` (a picture for the builder), ``import_requested``
-(clips to import), ``bookmarks_changed`` (to save).
+GUI thread widget. Reading a folder, filtering and sorting it (a
+:class:`~sora_studio.ui.assets.row_plan.RowPlan`), making previews and hashing files for the "in
+library" mark all run through :class:`~sora_studio.ui.background_op.BackgroundOps` (newest
+request wins); the GUI thread only applies frozen results. A ``QFileSystemWatcher`` on the
+folder on show triggers a debounced rescan, so files added, renamed or deleted under the desk
+show up by themselves; a folder that disappears says so. What the panel asks of the rest of the
+desk goes out as signals: ``reference_requested`` (a picture for the builder),
+``import_requested`` (clips to import), ``bookmarks_changed`` (to save).
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from sora_studio.services.asset_folders import (
     scan_folder,
 )
 from sora_studio.ui.assets.asset_grid import AssetGridView
-from sora_studio.ui.assets.asset_model import AssetFilter, AssetModel
+from sora_studio.ui.assets.asset_model import AssetModel
 from sora_studio.ui.assets.asset_previews import AssetPreviews
 from sora_studio.ui.assets.filter_row import AssetFilterRow, tool_button
 from sora_studio.ui.assets.folder_tree import Bookmark, FolderTree
+from sora_studio.ui.assets.row_plan import RowPlan, plan_rows
 from sora_studio.ui.background_op import BackgroundOps, OpContext, describe_error
 from sora_studio.ui.thumbnail_cache import ThumbnailCache
 
@@ -64,6 +66,9 @@ class AssetsPanel(QWidget):
         self._deferred = ""  # a folder to read once the panel is shown
         self._signature = 0  # of the listing on show
         self.folder = ""
+        self._listing: FolderListing | None = None  # read, and not yet shown in the grid
+        self._files: tuple[FolderFile, ...] = ()  # the folder's files as last read
+        self._subfolders = 0  # folders inside the one on show, as last read
         self._digests: dict[tuple[str, int, int], str] = {}
         self._ops = BackgroundOps(self, max_threads=2)
         self.model = AssetModel(self)
@@ -85,8 +90,8 @@ class AssetsPanel(QWidget):
         self.remove_button.clicked.connect(self.tree.remove_current)
 
         self.filters = AssetFilterRow()
-        self.filters.filter_changed.connect(self._apply_filter)
-        self.filters.sort_changed.connect(self.model.set_sort)
+        self.filters.filter_changed.connect(lambda _flt: self._arrange())
+        self.filters.sort_changed.connect(lambda _sort: self._arrange())
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setProperty("role", "hint")
@@ -173,6 +178,8 @@ class AssetsPanel(QWidget):
                 self._watcher.removePaths(watched)
             self.folder = folder
             self._signature = 0
+            self._files, self._listing, self._subfolders = (), None, 0
+            self._ops.cancel("arrange")
             self.model.set_files(folder, [])
         if Path(folder).is_dir():  # a cheap stat; the listing itself runs off the thread
             self._watcher.addPath(folder)
@@ -209,6 +216,8 @@ class AssetsPanel(QWidget):
         self._busy_note.stop()
         if listing.error is not None:
             self._signature = 0
+            self._files, self._listing = (), None
+            self._ops.cancel("arrange")
             self.model.set_files(listing.folder, [])
             self._say(listing.error)
             self.folder_shown.emit(listing.folder)
@@ -218,10 +227,32 @@ class AssetsPanel(QWidget):
         if self.model.folder == listing.folder and listing.signature == self._signature:
             return  # nothing changed (a rescan after the cache wrote beside the files)
         self._signature = listing.signature
-        self.model.set_files(listing.folder, listing.files)
+        self._files, self._listing = listing.files, listing
+        self._subfolders = listing.subfolders
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """Work out, off the GUI thread, the rows for the files last read under the filter and
+        sort chosen now; :meth:`_on_arranged` applies them."""
+        snapshot, folder, files = self.model.snapshot(), self.folder, self._files
+        flt, sort = self.filters.current(), self.filters.sort()
+        self._ops.submit(  # the files are a scan's listing: in name order already
+            lambda _context: plan_rows(snapshot, folder, files, flt, sort, name_sorted=True),
+            self._on_arranged,
+            key="arrange",
+        )
+
+    def _on_arranged(self, plan: RowPlan) -> None:
+        if plan.folder != self.folder:
+            return  # another folder was chosen meanwhile
+        if not self.model.apply(plan):
+            self._arrange()  # the rows changed meanwhile: work it out again from them
+            return
+        listing, self._listing = self._listing, None
         self._update_message(listing)
-        self.refresh_library_marks()
-        self.folder_shown.emit(listing.folder)
+        if listing is not None:
+            self.refresh_library_marks()
+            self.folder_shown.emit(listing.folder)
 
     def _on_scan_failed(self, error: BaseException) -> None:
         self._busy_note.stop()
@@ -232,12 +263,14 @@ class AssetsPanel(QWidget):
 
     # -- filters, messages ---------------------------------------------------------------------
 
-    def _apply_filter(self, flt: AssetFilter) -> None:
-        self.model.set_filter(flt)
-        self._update_message(None)
-
     def _update_message(self, listing: FolderListing | None) -> None:
-        if self.model.total_count == 0:
+        if self.model.total_count == 0 and self._subfolders:
+            self._say(
+                "No pictures or clips directly in this folder. Expand it in the folder list "
+                f"(▸) to look through its {self._subfolders:,} "
+                f"subfolder{'s' if self._subfolders != 1 else ''}."
+            )
+        elif self.model.total_count == 0:
             self._say("No pictures or clips in this folder yet. New files show up by themselves.")
         elif self.model.rowCount() == 0:
             self._say("Nothing here matches the filter.")
@@ -277,6 +310,7 @@ class AssetsPanel(QWidget):
     def _on_bookmarks_changed(self, bookmarks: list[Bookmark]) -> None:
         if not bookmarks:
             self.folder = ""
+            self._files, self._listing = (), None
             self.model.set_files("", [])
             self._say("Bookmark a folder of pictures and clips with Add to browse it here.")
         self.bookmarks_changed.emit(bookmarks)

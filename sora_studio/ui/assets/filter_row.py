@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from sora_studio.services.asset_folders import AssetKind
-from sora_studio.ui.assets.asset_model import AssetFilter, AssetSort
+from sora_studio.ui.assets.row_plan import AssetFilter, AssetSort
 from sora_studio.ui.icons import make_icon
 
 KINDS = (("Pictures and clips", None), ("Pictures", AssetKind.IMAGE), ("Clips", AssetKind.VIDEO))

@@ -134,3 +134,15 @@ def test_the_dock_and_the_bookmarks_are_remembered(qtbot, tmp_path: Path) -> Non
         ]
     finally:
         second.shutdown()
+
+
+def test_reset_layout_docks_a_floating_assets_panel_back_beside_the_queue(
+    qtbot, desk: Desk
+) -> None:
+    window = desk.window
+    dock = _dock(window)
+    dock.setFloating(True)
+    window.actions_by_name["reset_layout"].trigger()  # View > Reset layout
+    qtbot.waitUntil(lambda: not dock.isFloating() and dock.isVisible(), timeout=5_000)
+    assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert dock.geometry().right() < window.queue_dock.geometry().left()  # left of the queue

@@ -87,7 +87,10 @@ def test_hovering_a_clip_scrubs_its_spritesheet(
 ) -> None:
     panel = make_panel(media_folder)
     qtbot.waitUntil(lambda: _all_previews(panel), timeout=20_000)
-    panel.filters.kind_combo.setCurrentIndex(2)  # clips only
+    panel.filters.kind_combo.setCurrentIndex(2)  # clips only, worked out off the GUI thread
+    qtbot.waitUntil(
+        lambda: all(f.kind is AssetKind.VIDEO for f in panel.model.files()), timeout=5_000
+    )
     row = next(
         r for r in range(panel.model.rowCount()) if panel.model.file_at(r).name == "take.mp4"
     )
