@@ -48,6 +48,7 @@ from sora_studio.emulator.renderer import RenderedFiles, RenderSpec, render_vide
 from sora_studio.paths import AppPaths, resolve_paths
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from sora_studio.ui.interpreter_tuning import freeze_startup_objects
 from tests.job_factory import copy_rendered_files
 
 CLIPS = 100
@@ -174,6 +175,7 @@ def run(app: QApplication) -> dict[str, object]:
         options = DeskOptions(env={}, start_engine=False, remember_layout=False)
         desk = build_desk(app, paths, options)
         panel = attach_review(desk)
+        freeze_startup_objects()  # as run_desk does once the window is built
         assert panel is not None
         desk.window.resize(1440, 900)
         desk.window.show()

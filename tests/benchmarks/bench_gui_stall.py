@@ -60,6 +60,7 @@ from sora_studio.paths import AppPaths, resolve_paths
 from sora_studio.services.orders import RenderOrder
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
+from sora_studio.ui.interpreter_tuning import freeze_startup_objects
 
 JOBS = 50
 BEAT_MS = 5
@@ -277,6 +278,7 @@ def run_once(
         )
         desk = build_desk(app, paths, options)
         panel = attach_review(desk)
+        freeze_startup_objects()  # as run_desk does once the window is built
         desk.window.resize(1440, 900)
         desk.window.show()
         started = time.monotonic()

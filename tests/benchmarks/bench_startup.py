@@ -32,10 +32,12 @@ def child(data_dir: str) -> None:
 
     from sora_studio.app import DeskOptions, attach_review, build_desk
     from sora_studio.paths import resolve_paths
+    from sora_studio.ui.interpreter_tuning import freeze_startup_objects
 
     app = QApplication([sys.argv[0]])
     desk = build_desk(app, resolve_paths(data_dir), DeskOptions(env={}))
     attach_review(desk)
+    freeze_startup_objects()  # as run_desk does
     desk.window.show()
     desk.start()
 
