@@ -4,10 +4,11 @@ The write half of the desk's service facade (the read half is
 :mod:`sora_studio.services.library_view`). Each command is a frozen dataclass whose
 ``apply(writes)`` does one short transaction on the writer's connection and returns a frozen
 result: :class:`RecordVerdicts` and :class:`UndoVerdicts` (verdicts with undo), :class:`AddNote`
-and :class:`ResolveNote` (notes), :class:`SaveTemplate` and :class:`AddRecentBrief` (the
-builder's briefs), :class:`SaveSettings` (Settings' Save: profiles and settings in one go).
-The rules are the CLI's (:mod:`sora_studio.services.review`): only finished clips are judged, a
-note stays inside the clip, an undo appends a record that takes the verdict back.
+and :class:`ResolveNote` (notes), :class:`ChangeTags` (tags), :class:`SaveTemplate` and
+:class:`AddRecentBrief` (the builder's briefs), :class:`SaveSettings` (Settings' Save: profiles and
+settings in one go). The rules are the CLI's (:mod:`sora_studio.services.review`): only finished
+clips are judged, a note stays inside the clip, an undo appends a record that takes the verdict
+back.
 
 Threads and writers: the desk's GUI thread never writes the library. It queues these commands to
 one writer thread (``ui.workers.desk_writer``), which owns a :class:`DeskWrites` connection; the
@@ -24,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from sora_studio.core.errors import UserError
 from sora_studio.core.models import Brief, Job, Note, ReviewStatus
+from sora_studio.core.team_events import normal_tag
 from sora_studio.services.review import (
     REVIEWABLE_STATUSES,
     add_note,
@@ -32,6 +35,7 @@ from sora_studio.services.review import (
     resolve_note,
     undo_last_verdict,
 )
+from sora_studio.services.tags import add_tag, remove_tag
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 
@@ -146,6 +150,44 @@ class ResolveNote:
 
     def apply(self, writes: DeskWrites) -> Note:
         return resolve_note(writes.repo, self.note_id, self.resolved)
+
+
+# --- tags ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TagsChanged:
+    """The clips' tags as stored after a :class:`ChangeTags` (every requested clip there is)."""
+
+    tags: tuple[tuple[int, tuple[str, ...]], ...]  # (job id, its tags in the order put on)
+    changed: int  # tags put on or taken off (already so: not counted)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeTags:
+    """Put ``add`` on and take ``remove`` off every clip of ``job_ids``, in one transaction.
+
+    Every tag is checked first: one that is no word refuses the whole change, nothing written.
+    """
+
+    job_ids: tuple[int, ...]
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    author: str = ""
+
+    def apply(self, writes: DeskWrites) -> TagsChanged:
+        repo = writes.repo
+        for text in (*self.add, *self.remove):
+            if not normal_tag(text):
+                raise UserError(f"{text!r} is not a tag: a tag needs a word, like 'hero'")
+        ids = tuple(job.id for job in _stored(repo, _unique(self.job_ids)))
+        changed = 0
+        with repo.db.atomic():
+            for job_id in ids:
+                changed += sum(remove_tag(repo, job_id, t, self.author) for t in self.remove)
+                changed += sum(add_tag(repo, job_id, t, self.author) for t in self.add)
+        by_job = repo.tags_by_job(ids)
+        return TagsChanged(tuple((i, tuple(by_job.get(i, ()))) for i in ids), changed)
 
 
 # --- the builder's briefs ------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 The desk's widgets never touch ``storage`` (``tests/architecture`` and the import-linter layers
 contract hold them to it); what they show comes through a :class:`LibraryView`: the first page of
-clips and the rest of a large library, a clip's files, notes, lineage and reviews, the settings and
-provider profiles, templates and recent briefs, committed spend. The method names are the
-repository's, so a view stands in wherever a reader was expected.
+clips and the rest of a large library, a clip's files, notes, lineage, reviews and tags, the
+settings and provider profiles, templates and recent briefs, committed spend. The method names are
+the repository's, so a view stands in wherever a reader was expected.
 
 A view reads only. :meth:`LibraryView.open` makes its connection ``query_only``: a write that
 strays onto the GUI thread fails at once instead of waiting on the write lock behind the engine.
@@ -85,6 +85,14 @@ class LibraryView:
     def reviews_for(self, job_id: int) -> list[Review]:
         """Every verdict record of a clip, oldest first (undo records included)."""
         return self._repo.reviews_for(job_id)
+
+    def tags_by_job(self, job_ids: Collection[int] | None = None) -> dict[int, list[str]]:
+        """Tags put on clips by hand, by clip (only clips that have any; None: every clip)."""
+        return self._repo.tags_by_job(job_ids)
+
+    def tags_in_use(self) -> list[str]:
+        """Every tag put by hand on at least one clip, alphabetically."""
+        return self._repo.tags_in_use()
 
     def asset_sizes(self) -> set[int]:
         """Byte sizes of every file the library holds (a cheap first test for a copy)."""

@@ -151,15 +151,52 @@ def record_resolution(repo: Repository, note: Note, author: str) -> None:
         )
 
 
+# Tag additions get an id made from what they say (clip, tag, when put on), so the same
+# addition is one event however often it is recorded: on connect (tags put on before), by a
+# reconnect, and on the desk that applied it from the team (it holds that id as seen already).
+_TAG_EVENTS = uuid.UUID("6f1d2c0e-5b7a-4c33-9e55-7a0c1b3d9f21")
+
+
+def tag_event_id(clip_id: str, tag: str, at: float) -> str:
+    """The event id of putting ``tag`` on the clip at ``at`` (the same on every desk)."""
+    return str(uuid.uuid5(_TAG_EVENTS, f"{clip_id}\x1f{tag}\x1f{at!r}"))
+
+
 def record_tag(repo: Repository, job_id: int, tag: str, *, added: bool, author: str) -> None:
-    """Record a tag put on (``added``) or taken off a clip; no-op when not connected."""
-    if team_identity(repo) is None:
-        return
+    """Record a tag put on (``added``, after it was) or taken off a clip.
+
+    No-op when not connected, except on a clip the team already has: like a note's resolution,
+    the change waits in the outbox and goes on reconnecting. Tags put on before a first connect
+    go with :func:`record_history`.
+    """
     local = TeamApply(repo.db)
+    if team_identity(repo) is None and local.known_clip_id(job_id) is None:
+        return
     with repo.db.atomic():
-        local.enqueue(
-            TagChanged(clip_id=local.clip_id_for(job_id), tag=tag, added=added, author=author)
-        )
+        clip_id = local.clip_id_for(job_id)
+        at = repo.tag_added_at(job_id, tag) if added else None
+        if at is None:  # a removal (or an addition undone meanwhile): a new event
+            local.enqueue(TagChanged(clip_id=clip_id, tag=tag, added=added, author=author))
+            return
+        event_id = tag_event_id(clip_id, tag, at)
+        if not local.has_seen(event_id):
+            local.enqueue(
+                TagChanged(clip_id=clip_id, tag=tag, event_id=event_id, author=author, at=at)
+            )
+
+
+def _record_earlier_tags(repo: Repository, author: str) -> int:
+    """Record the tags on clips that the team has not had yet; returns how many."""
+    local = TeamApply(repo.db)
+    count = 0
+    for job_id, tag, at in repo.tag_rows():
+        clip_id = local.clip_id_for(job_id)
+        event_id = tag_event_id(clip_id, tag, at)
+        if local.has_seen(event_id):  # sent before, or applied from the team
+            continue
+        local.enqueue(TagChanged(clip_id=clip_id, tag=tag, event_id=event_id, author=author, at=at))
+        count += 1
+    return count
 
 
 def record_character(
@@ -213,8 +250,8 @@ def record_clip_changes(repo: Repository, author: str, relocate: Relocate | None
 
 
 def record_history(repo: Repository, author: str, relocate: Relocate | None = None) -> int:
-    """On connecting: record the library's earlier notes, verdicts and characters, so the team
-    has them.
+    """On connecting: record the library's earlier notes, verdicts, characters and tags, so the
+    team has them (each once: a reconnect records only what the team has not had).
 
     Clips go with the next :func:`record_clip_changes`. Returns how many events were recorded.
     """
@@ -235,4 +272,5 @@ def record_history(repo: Repository, author: str, relocate: Relocate | None = No
             character = repo.require_character(character_id)
             record_character(repo, character, author, character.source_path)
             count += 1
+        count += _record_earlier_tags(repo, author)
     return count

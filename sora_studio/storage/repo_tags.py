@@ -36,6 +36,23 @@ class TagsRepo(RepoBase):
         )
         return [str(r["tag"]) for r in rows]
 
+    def tag_added_at(self, job_id: int, tag: str) -> float | None:
+        """When ``tag`` was put on the clip, or None when it is not on it."""
+        row = self._one(
+            "SELECT created_at FROM clip_tags WHERE job_id = ? AND tag = ?", [job_id, tag]
+        )
+        return None if row is None else float(row["created_at"])
+
+    def tag_rows(self) -> list[tuple[int, str, float]]:
+        """Every tag on every clip as (job id, tag, when put on), oldest first."""
+        rows = self._all("SELECT job_id, tag, created_at FROM clip_tags ORDER BY created_at, tag")
+        return [(int(r["job_id"]), str(r["tag"]), float(r["created_at"])) for r in rows]
+
+    def tags_in_use(self) -> list[str]:
+        """Every tag on at least one clip, alphabetically (what the desk's tag filter offers)."""
+        rows = self._all("SELECT DISTINCT tag FROM clip_tags ORDER BY tag")
+        return [str(r["tag"]) for r in rows]
+
     def tags_by_job(self, job_ids: Collection[int] | None = None) -> dict[int, list[str]]:
         """Tags by clip (only clips that have any); ``job_ids`` None reads them all."""
         sql = "SELECT job_id, tag FROM clip_tags"

@@ -28,6 +28,7 @@ KEYMAP: tuple[tuple[str, str, str], ...] = (
     ("Review", "X", "Extend"),
     ("Review", "M", "Remix"),
     ("Review", "P", "Promote to pro"),
+    ("Review", "T", "Tags of the selected clips"),
     ("Review", "Ctrl+F", "Filter"),
     ("Desk", "Ctrl+Enter", "Render the current prompt"),
     ("Desk", "Ctrl+L", "Focus the prompt builder"),

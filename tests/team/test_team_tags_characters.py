@@ -22,7 +22,7 @@ from sora_studio.core.team_events import (
 from sora_studio.services.characters import delete_character, rename_character, save_character
 from sora_studio.services.tags import add_tag, clip_tags, remove_tag
 from sora_studio.services.team_spend import with_team_spend
-from sora_studio.services.team_sync import connect_library, team_status
+from sora_studio.services.team_sync import connect_library, disconnect_library, team_status
 from sora_studio.storage.repository import Repository
 from sora_studio.storage.team_apply import SKIPPED, TeamApply
 from sora_studio.storage.team_local import TeamLocal
@@ -163,3 +163,56 @@ def test_team_status_shows_the_teams_spend_per_member_and_in_total(
     assert "team spend: $1.20" in out and "  ana: $0.80 (2 clips)" in out
     assert main(["--data-dir", str(data), "team", "status", "--json"]) == 0
     assert Decimal(json.loads(capsys.readouterr().out)["spend"]["total_cents"]) == 120
+
+
+def test_tags_put_on_before_connecting_go_up_once(team_url: str, library: Library) -> None:
+    ana, bo = library("ana"), library("bo")
+    clip = ready_clip(ana, prompt="a fox in the snow")
+    add_tag(ana, clip.id, "hero")
+    add_tag(ana, clip.id, "winter")
+    connect_library(bo, team_url, "bo")
+    connect_library(ana, team_url, "ana")
+    exchange_all(ana, bo)
+    on_bo = copy_of(clip, ana, bo)
+    assert on_bo is not None
+    assert clip_tags(bo, on_bo) == ["hero", "winter"]
+    tag_events = "SELECT count(*) FROM sora_team.events WHERE kind = 'tag'"
+    assert server_count(team_url, tag_events) == 2
+
+    # Connecting again, and syncing again, on both desks sends nothing twice: ana's tags are
+    # known as sent there, and bo holds them as applied from the team.
+    connect_library(ana, team_url, "ana")
+    connect_library(bo, team_url, "bo")
+    exchange_all(ana, bo)
+    assert server_count(team_url, tag_events) == 2
+    assert TeamApply(ana.db).outbox_size() == TeamApply(bo.db).outbox_size() == 0
+
+    # A tag put on while connected is one event too, however often the desks reconnect.
+    add_tag(bo, on_bo, "keeper")
+    connect_library(bo, team_url, "bo")
+    connect_library(ana, team_url, "ana")
+    exchange_all(ana, bo)
+    assert clip_tags(ana, clip.id) == ["hero", "winter", "keeper"]
+    assert server_count(team_url, tag_events) == 3
+
+
+def test_a_tag_taken_off_while_disconnected_goes_up_on_reconnecting(
+    team_url: str, library: Library
+) -> None:
+    ana, bo = library("ana"), library("bo")
+    clip = ready_clip(ana)
+    add_tag(ana, clip.id, "maybe")
+    connect_library(ana, team_url, "ana")
+    connect_library(bo, team_url, "bo")
+    exchange_all(ana, bo)
+    on_bo = copy_of(clip, ana, bo)
+    assert on_bo is not None and clip_tags(bo, on_bo) == ["maybe"]
+    disconnect_library(ana)
+    remove_tag(ana, clip.id, "maybe")
+    add_tag(ana, clip.id, "final")
+    connect_library(ana, team_url, "ana")
+    exchange_all(ana, bo)
+    assert clip_tags(bo, on_bo) == ["final"]
+    assert clip_tags(ana, clip.id) == ["final"]
+    tag_events = "SELECT count(*) FROM sora_team.events WHERE kind = 'tag'"
+    assert server_count(team_url, tag_events) == 3  # maybe on, maybe off, final on

@@ -2,10 +2,11 @@
 
 GUI thread only. A card shows the thumbnail, or while the cursor scrubs over it the spritesheet
 frame under the cursor with a thin position bar; a status badge; the version badge (``v3 ·
-extended``); duration; model, size and cost; the prompt. Clips still rendering show their
-progress, failed ones their error, and ready clips whose video file is gone a hatched "missing
-media" card. Images come from :class:`ThumbnailCache`; a cell whose image is not decoded yet is
-painted as a plain placeholder and repainted when the cache reports the file loaded.
+extended``); the tags put on by hand (:mod:`.tag_chips`); duration; model, size and cost; the
+prompt. Clips still rendering show their progress, failed ones their error, and ready clips whose
+video file is gone a hatched "missing media" card. Images come from :class:`ThumbnailCache`; a cell
+whose image is not decoded yet is painted as a plain placeholder and repainted when the cache
+reports the file loaded.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sora_studio.core.status_words import job_status_word, review_word
 from sora_studio.core.team_events import VerdictState
 from sora_studio.ui.review.clip_model import ClipRoles
 from sora_studio.ui.review.clip_row import ClipRow, format_seconds
+from sora_studio.ui.review.tag_chips import chip_text
 from sora_studio.ui.review.team_badges import DISPUTED_WORD, team_badge
 from sora_studio.ui.thumbnail_cache import ThumbnailCache
 
@@ -38,6 +40,8 @@ REVIEW_COLORS = {
     ReviewStatus.REJECTED: QColor("#c9413b"),
 }
 DISPUTED_COLOR = QColor("#8e5bd6")  # a team clip whose reviewers disagree
+MISSING_COLOR = QColor(150, 105, 20, 230)  # a clip whose video cannot be reached here
+TAG_COLOR = QColor(38, 92, 150, 225)  # the chip of tags put on by hand
 ACCENT = QColor("#3d8bfd")
 CARD_DARK = QColor("#1d1f23")
 FAILED_TINT = QColor("#3a1f1f")
@@ -139,6 +143,7 @@ class ClipDelegate(QStyledItemDelegate):
                 self._paint_card(painter, option, cell)
             frame = self._paint_picture(painter, row, picture)
             self._paint_badges(painter, row, picture, index.data(ClipRoles.Team))
+            self._paint_tag_chip(painter, index.data(ClipRoles.ManualTags) or (), picture)
             if not picture_only:
                 self._paint_text(painter, option, row, cell, picture)
         finally:
@@ -174,7 +179,12 @@ class ClipDelegate(QStyledItemDelegate):
         if row.is_failed:
             self._paint_failed(painter, row, area)
             return -1
-        if row.media_missing:
+        # A clip whose video is out of reach (a teammate's, its share not mounted here; or one
+        # moved away) still shows its cached thumbnail and scrubs its spritesheet, marked "video
+        # not here"; only a clip without pictures too is hatched "missing media".
+        if row.media_missing and not (
+            row.thumbnail_path and self.cache.pixmap(row.thumbnail_path, THUMBNAIL_MAX_SIDE)
+        ):
             self._paint_missing(painter, area)
             return -1
         frame = -1
@@ -203,6 +213,8 @@ class ClipDelegate(QStyledItemDelegate):
             layout = self.layout_for(row)
             assert layout is not None
             self._paint_position_bar(painter, area, frame, layout.frame_count)
+        if row.media_missing:
+            self._pill(painter, "video not here", MISSING_COLOR, area, Qt.AlignmentFlag.AlignCenter)
         return frame
 
     def _thumbnail_failed(self, row: ClipRow) -> bool:
@@ -318,10 +330,14 @@ class ClipDelegate(QStyledItemDelegate):
         rect = QRect(0, 0, width, height)
         if where & Qt.AlignmentFlag.AlignRight:
             rect.moveRight(anchor.right() - 4)
+        elif where & Qt.AlignmentFlag.AlignHCenter:
+            rect.moveLeft(anchor.center().x() - width // 2)
         else:
             rect.moveLeft(anchor.left() + 4)
         if where & Qt.AlignmentFlag.AlignBottom:
             rect.moveBottom(anchor.bottom() - 4 - POSITION_BAR_HEIGHT)
+        elif where & Qt.AlignmentFlag.AlignVCenter:
+            rect.moveTop(anchor.center().y() - height // 2)
         else:
             rect.moveTop(anchor.top() + 4)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -367,6 +383,14 @@ class ClipDelegate(QStyledItemDelegate):
             area,
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
         )
+
+    def _paint_tag_chip(self, painter: QPainter, tags: tuple[str, ...], area: QRect) -> None:
+        """The hand-put tags, bottom left of the picture, clear of the duration (bottom right)."""
+        room = area.width() - self._badge_metrics.horizontalAdvance("00:00") - 38
+        text = chip_text(tags, lambda t: self._badge_metrics.horizontalAdvance(t) + 10 <= room)
+        if text:
+            bottom_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+            self._pill(painter, text, TAG_COLOR, area, bottom_left)
 
     def _paint_text(
         self,

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from sora_studio.core.models import Job, ReviewStatus
-from sora_studio.core.team_events import VerdictState
+from sora_studio.core.team_events import VerdictState, normal_tag
 from sora_studio.ui.review.clip_model import ClipModel, SortKey
 from sora_studio.ui.review.clip_row import FAILED_STATUSES, job_tags
 
@@ -43,8 +43,11 @@ class ClipFilter:
     def with_changes(self, **changes: Any) -> ClipFilter:
         return replace(self, **changes)
 
-    def matches(self, job: Job, team: VerdictState | None = None) -> bool:
-        """True when ``job`` (with its team verdicts, in a team library) is to be shown."""
+    def matches(
+        self, job: Job, team: VerdictState | None = None, tags: tuple[str, ...] = ()
+    ) -> bool:
+        """True when ``job`` (with its team verdicts, in a team library, and the ``tags`` put
+        on it by hand) is to be shown."""
         if self.disputed and (team is None or not team.disputed):
             return False
         if self.hide_failed and job.status in FAILED_STATUSES:
@@ -61,8 +64,10 @@ class ClipFilter:
             return False
         if self.created_to is not None and job.created_at >= self.created_to:
             return False
-        if self.tag and self.tag.lower().lstrip("#") not in job_tags(job):
-            return False
+        if self.tag:
+            wanted = normal_tag(self.tag)
+            if wanted not in tags and wanted not in job_tags(job):
+                return False
         if self.character:
             wanted = self.character.lower()
             if not any(wanted in c.lower() for c in job.character_ids):
@@ -116,7 +121,8 @@ class ClipFilterProxy(QSortFilterProxyModel):
         if self._accept_all:
             return True
         job = self._clips.job_at(source_row)
-        return self._filter.matches(job, self._clips.team_state(job.id))
+        clips = self._clips
+        return self._filter.matches(job, clips.team_state(job.id), clips.manual_tags(job.id))
 
     def job_id_at(self, row: int) -> int:
         return self._clips.job_at(self.mapToSource(self.index(row, 0)).row()).id

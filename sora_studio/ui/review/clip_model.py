@@ -61,9 +61,10 @@ class ClipRoles:
     CostCents = Qt.ItemDataRole.UserRole + 10  # float (exact Decimal via Job role)
     Seconds = Qt.ItemDataRole.UserRole + 11
     Prompt = Qt.ItemDataRole.UserRole + 12
-    Tags = Qt.ItemDataRole.UserRole + 13  # list[str]
+    Tags = Qt.ItemDataRole.UserRole + 13  # list[str]: the prompt's #words, then those put on
     Characters = Qt.ItemDataRole.UserRole + 14  # list[str]
     Team = Qt.ItemDataRole.UserRole + 15  # VerdictState of a team library's clip, else None
+    ManualTags = Qt.ItemDataRole.UserRole + 16  # tuple[str, ...]: tags put on by hand
 
 
 class SortKey(StrEnum):
@@ -106,6 +107,7 @@ class ClipModel(QAbstractListModel):
         self._rows: dict[int, ClipRow] = {}
         self._versions: dict[int, int] = {}
         self._team: dict[int, VerdictState] = {}  # team verdicts by job id (team libraries)
+        self._tags: dict[int, tuple[str, ...]] = {}  # tags put on by hand, by job id
         self._sort_key = SortKey.DATE
         self._descending = True
 
@@ -151,7 +153,9 @@ class ClipModel(QAbstractListModel):
         if role == ClipRoles.Prompt:
             return job.prompt
         if role == ClipRoles.Tags:
-            return list(job_tags(job))
+            return list(dict.fromkeys((*job_tags(job), *self._tags.get(job.id, ()))))
+        if role == ClipRoles.ManualTags:
+            return self._tags.get(job.id, ())
         if role == ClipRoles.Characters:
             return list(job.character_ids)
         if role == ClipRoles.Team:
@@ -364,6 +368,31 @@ class ClipModel(QAbstractListModel):
             else:
                 new[job_id] = state
         self._team = new
+        self._repaint_changed(old, new)
+
+    def manual_tags(self, job_id: int) -> tuple[str, ...]:
+        """The tags put on the clip by hand (its prompt's ``#words`` are not among them)."""
+        return self._tags.get(job_id, ())
+
+    def set_manual_tags(
+        self, tags: Mapping[int, Iterable[str]], *, replace_all: bool = False
+    ) -> None:
+        """Take clips' hand-put tags (empty: none); changed rows repaint and are re-filtered.
+
+        ``replace_all``: ``tags`` is the whole library's (clips left out have none).
+        """
+        old = self._tags
+        new = {} if replace_all else dict(old)
+        for job_id, given in tags.items():
+            words = tuple(given)
+            if words:
+                new[job_id] = words
+            else:
+                new.pop(job_id, None)
+        self._tags = new
+        self._repaint_changed(old, new)
+
+    def _repaint_changed(self, old: Mapping[int, object], new: Mapping[int, object]) -> None:
         for job_id in set(old) | set(new):
             position = self._positions.get(job_id)
             if position is not None and old.get(job_id) != new.get(job_id):

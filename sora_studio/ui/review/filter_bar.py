@@ -89,10 +89,17 @@ class FilterBar(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.date_box.setMinimumContentsLength(7)
-        self.tag = QLineEdit(self)
+        # Typed, or picked from the tags in use (``set_tag_choices``); ``tag`` is its text.
+        self.tag_box = QComboBox(self)
+        self.tag_box.setEditable(True)
+        self.tag_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.tag_box.setToolTip("Only clips with this tag (a #word of the prompt or one put on)")
+        self.tag_box.setMaximumWidth(112)
+        self.tag_box.setMinimumWidth(86)  # never squeezed to "#t…": the grid pane grows instead
+        self.tag = QLineEdit(self.tag_box)
+        self.tag_box.setLineEdit(self.tag)
         self.tag.setPlaceholderText("#tag")
-        self.tag.setMaximumWidth(90)
-        self.tag.setMinimumWidth(64)  # never squeezed to "#t…": the grid pane grows instead
+        self.tag.setClearButtonEnabled(True)
         self.character = QLineEdit(self)
         self.character.setPlaceholderText("Character")
         self.character.setMaximumWidth(100)
@@ -123,7 +130,7 @@ class FilterBar(QWidget):
         second = QHBoxLayout()
         second.setContentsMargins(0, 0, 0, 0)
         second.addWidget(self.date_box)
-        second.addWidget(self.tag)
+        second.addWidget(self.tag_box)
         second.addWidget(self.character)
         second.addWidget(self.hide_failed)
         second.addStretch(1)
@@ -169,6 +176,23 @@ class FilterBar(QWidget):
             index = box.findData(current) if current is not None else 0
             box.setCurrentIndex(max(0, index))
             box.blockSignals(False)
+
+    def set_tag_choices(self, tags: Iterable[str]) -> None:
+        """Offer the tags in use in the tag picker; what is typed there stays."""
+        text = self.tag.text()
+        self.tag_box.blockSignals(True)
+        self.tag.blockSignals(True)
+        self.tag_box.clear()
+        for tag in sorted(set(tags)):
+            self.tag_box.addItem(f"#{tag}", tag)
+        self.tag_box.setCurrentIndex(-1)
+        self.tag.setText(text)
+        self.tag.blockSignals(False)
+        self.tag_box.blockSignals(False)
+
+    def tag_choices(self) -> list[str]:
+        """The tags the picker offers."""
+        return [str(self.tag_box.itemData(i)) for i in range(self.tag_box.count())]
 
     def set_counts(self, shown: int, total: int, *, loading: bool = False) -> None:
         noun = "clip" if total == 1 else "clips"

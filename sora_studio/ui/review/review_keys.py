@@ -1,11 +1,11 @@
 """The review area's keyboard shortcuts (DESIGN §6), installed on the review panel.
 
-GUI thread. Shortcuts live on the panel with ``WidgetWithChildrenShortcut``, so they work from
-the grid, the player and the notes alike but never while another dock has the focus: ``Space J
-K L , . I O`` (and ``Shift+I``/``Shift+O``) drive the player or, while it is on show, the compare
-view; ``N`` pins a note to the playhead; ``E X M P`` ask for an edit, extension, remix or
-promotion; ``V`` compares; ``Ctrl+F`` searches; ``Shift+U`` shows only clips without a verdict
-(or every clip again). The verdict keys (``1/A 2/C 3/R``, ``Ctrl+Z``)
+GUI thread. Shortcuts live on the panel with ``WidgetWithChildrenShortcut``, so they work from the
+grid, the player and the notes alike but never while another dock has the focus: ``Space J K L , .
+I O`` (and ``Shift+I``/``Shift+O``) drive the player or, while it is on show, the compare view;
+``N`` pins a note to the playhead; ``E X M P`` ask for an edit, extension, remix or promotion;
+``T`` edits the selected clips' tags; ``V`` compares; ``Ctrl+F`` searches; ``Shift+U`` shows only
+clips without a verdict (or every clip again). The verdict keys (``1/A 2/C 3/R``, ``Ctrl+Z``)
 belong to the grid itself (``ui.review.grid_view``).
 """
 
@@ -59,6 +59,7 @@ def install_review_shortcuts(panel: ReviewPanel) -> None:
     shortcut("N", panel.begin_note)
     for letter, name in ACTION_KEYS.items():
         shortcut(letter, action(name))
+    shortcut("T", panel.tags.edit)
     shortcut("V", panel.compare_selection)
     shortcut(QKeySequence.StandardKey.Find, panel.filter_bar.focus_search)
     shortcut("Shift+U", panel.filter_bar.toggle_to_review)

@@ -1,10 +1,10 @@
 """How the review panel is laid out: the grid on the left, the clip on the right.
 
-GUI thread. Left: filter bar, the grid (or the empty-library message), the reject reason line (shown
-while a reject waits for its reason) and the message line.
-Right, in tabs: "Clip" (the clip's action buttons above the player, with its notes and versions
-below in tabs of their own) and "Compare". The two sides share a splitter; the panel gives the
-grid most of the width the first time it is shown (``ReviewPanel.showEvent``).
+GUI thread. Left: filter bar, the grid (or the empty-library message), the reject reason line
+(shown while a reject waits for its reason) and the message line. Right, in tabs: "Clip" (the
+clip's action buttons and its tags above the player, with its notes and versions below in tabs of
+their own) and "Compare". The two sides share a splitter; the panel gives the grid most of the
+width the first time it is shown (``ReviewPanel.showEvent``).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def lay_out_review_panel(panel: ReviewPanel) -> None:
     split.setStretchFactor(0, 3)
     split.setStretchFactor(1, 2)
     clip_layout.addWidget(panel.actions_bar)
+    clip_layout.addWidget(panel.tags.line)
     clip_layout.addWidget(split, 1)
     panel.right_tabs = QTabWidget(panel)
     panel.right_tabs.addTab(clip_page, "Clip")

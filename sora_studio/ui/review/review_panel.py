@@ -44,6 +44,7 @@ from sora_studio.ui.review.clip_filter import ClipFilter, ClipFilterProxy
 from sora_studio.ui.review.clip_model import ClipModel, SortKey
 from sora_studio.ui.review.clip_notes import ClipNotes
 from sora_studio.ui.review.clip_row import RENDERING_STATUSES, ClipRow, build_clip_row
+from sora_studio.ui.review.clip_tags import ClipTags
 from sora_studio.ui.review.culling import Culling
 from sora_studio.ui.review.filter_bar import FilterBar
 from sora_studio.ui.review.grid_view import ClipGridView, ReasonProvider
@@ -121,6 +122,7 @@ class ReviewPanel(QWidget):
         self.reason_bar = ReasonBar(self)  # a reject's reason, asked in place
         on = auto_advance(self.view) if auto_advance_on is None else auto_advance_on
         self.culling = Culling(self, auto_advance=on)
+        self.tags = ClipTags(self)  # hand-put tags: shown, filtered on, edited with T
         self._current: int | None = None
         self._sized = False
         self._shut_down = False

@@ -10,8 +10,8 @@ to the desk's :class:`~sora_studio.ui.workers.team_link.TeamLink`:
 - when the sync thread has written a teammate's changes here (``remote_applied``), the clips
   touched since the last look are read again and go to
   :meth:`~sora_studio.ui.review.review_panel.ReviewPanel.on_jobs_updated`, like the engine's
-  updates, so a verdict given on another desk shows on this grid within a second; the notes of
-  the clip on show are read again too;
+  updates, so a verdict given on another desk shows on this grid within a second; their tags
+  and the notes of the clip on show are read again too;
 - while the library is connected, the panel records verdicts and notes under the team reviewer's
   name (the one given when connecting), not the OS user's.
 """
@@ -71,6 +71,7 @@ class TeamReview(QObject):
             return
         ids, self._mark = self.link.view.changed_since(self._mark)
         self.refresh(ids)  # first: the rows repaint once, with who said what
+        self.panel.tags.refresh(ids)  # a teammate's tags
         jobs = [job for job in map(self.panel.view.get_job, ids) if job is not None]
         if jobs:
             self.panel.on_jobs_updated(jobs)

@@ -8,7 +8,8 @@ dialog's :class:`~sora_studio.ui.background_op.BackgroundOps` (a busy bar after 
 error in words when it fails), then restart the link's sync thread. They take effect at once,
 not on Save. A password typed in the URL goes to the OS key store, never a file; the URL is
 kept without it. The media folder is the team's media share as mounted on this desk (finished
-renders and imports are copied there).
+renders and imports are copied there). Below, while connected, the team's members and its
+spend cap (:mod:`.team_roster`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from sora_studio.services.review import default_reviewer
 from sora_studio.services.team_view import TeamStatus, connect_database, disconnect_database
 from sora_studio.ui.background_op import BackgroundOps, OpContext, describe_error
+from sora_studio.ui.settings.team_roster import TeamRosterBox
 from sora_studio.ui.workers.team_link import TeamLink, TeamLinkState
 
 _OP = "team-connection"
@@ -73,6 +75,7 @@ class TeamPage(QWidget):
         self.problem.setProperty("role", "problem")
         self.problem.setWordWrap(True)
         self.problem.hide()
+        self.roster = TeamRosterBox(link.database, background, self)
         hint = QLabel(
             "Reviewers on several machines share one library on PostgreSQL. This desk keeps "
             "working from its own copy, offline too; changes travel when the server is back. "
@@ -100,7 +103,7 @@ class TeamPage(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.busy)
         layout.addWidget(self.problem)
-        layout.addStretch(1)
+        layout.addWidget(self.roster, 1)
         link.state_changed.connect(self._show_state)
         self._fill(link.status())
 
@@ -195,6 +198,7 @@ class TeamPage(QWidget):
         for widget in (*editable, self.media_button, self.connect_button):
             widget.setEnabled(not connected)
         self.disconnect_button.setEnabled(connected)
+        self.roster.set_connected(connected)
         self._show_state(self.link.state if connected else None, status)
 
     def _show_state(self, state: TeamLinkState | None, status: TeamStatus | None = None) -> None:
