@@ -61,6 +61,7 @@ from sora_studio.ui.layout_state import LayoutState
 from sora_studio.ui.main_window import MainWindow
 from sora_studio.ui.prompt_panel import BuilderEnvironment, PromptPanel
 from sora_studio.ui.queue.model import THUMBNAIL_BUDGET_BYTES, QueueModel
+from sora_studio.ui.queue.teammates_section import attach_teammates
 from sora_studio.ui.queue_panel import QueuePanel
 from sora_studio.ui.theme import ThemeController
 from sora_studio.ui.thumbnail_cache import ThumbnailCache
@@ -160,6 +161,7 @@ class Desk(QObject):
         self.team = TeamLink(paths.database, self)  # the team library's sync (issue 13)
         self.team.state_changed.connect(lambda s: self.window.status.set_team(*s.shown))
         self.writer.settled.connect(self.team.push_soon)  # a verdict or note goes out at once
+        self.teammates = attach_teammates(self.queue_panel, self.team, self.window.status)
         # Each clip's provider profile, read on the GUI thread without the SDK: what the clip
         # actions and the operation flow refuse (a provider without remix, a model without...).
         self.profiles = ProfileBook(self.reader, options.env, lambda: self.emulator_url or None)
@@ -384,6 +386,7 @@ class Desk(QObject):
         then close the view."""
         self.window.detach()
         self.library.shutdown()
+        self.teammates.shutdown()
         self.team.shutdown()
         if self._start_thread is not None:
             self._start_thread.join(15)

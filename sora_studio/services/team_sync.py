@@ -8,8 +8,10 @@ wrote after the last sequence number seen and applies it (each event once, by id
 events coming back are skipped, never re-sent). A desk that cannot reach the server keeps
 recording to its outbox; the next exchange catches up both ways.
 
-Each full exchange also copies finished media to the team share (:mod:`.team_media`), stamps
-this desk's heartbeat and settles its budget reservations (:mod:`.team_budget`).
+Each full exchange also copies finished media to the team share (:mod:`.team_media`), stores
+this desk's clips' thumbnails and spritesheets in the team database (:mod:`.team_previews`),
+stamps this desk's heartbeat and settles its budget reservations (:mod:`.team_budget`). Every
+exchange ends by caching a bounded batch of teammates' pictures here.
 
 :class:`sora_studio.services.team_worker.TeamSyncWorker` is the desk's sync thread: it exchanges
 at start, then pulls within a second of a teammate's push (``LISTEN/NOTIFY``).
@@ -51,6 +53,7 @@ from sora_studio.services.team_outbox import (
     record_history,
     team_identity,
 )
+from sora_studio.services.team_previews import cache_previews, share_previews
 from sora_studio.storage.repository import Repository
 from sora_studio.storage.team_adopt import TeamAdopt
 from sora_studio.storage.team_apply import APPLIED, PARKED, TeamApply
@@ -71,6 +74,7 @@ class ExchangeReport:
     applied: int  # others' events written here
     parked: int  # others' events waiting for a clip still rendering elsewhere
     last_seq: int
+    previews: int = 0  # teammates' thumbnails and spritesheets cached here
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,11 +219,15 @@ def exchange(
     try:
         if scan_clips:  # not on every nudge: the heartbeat and budget can wait for the scan
             touch_desk(server, desk_id(repo), identity.reviewer)  # what adopting reads
+            # Before the clip events: a teammate pulling a clip finds its pictures there.
+            share_previews(repo, server, identity.url, identity.reviewer)
         pushed, sent = push_outbox(repo, server)
         if scan_clips:
             settle_reservations(repo, server)
         pulled, applied, parked = pull_events(repo, server)
-        return ExchangeReport(pushed, sent, pulled, applied, parked, TeamApply(repo.db).last_seq())
+        cached = cache_previews(repo, server)  # a bounded batch, after the events
+        last = TeamApply(repo.db).last_seq()
+        return ExchangeReport(pushed, sent, pulled, applied, parked, last, cached)
     finally:
         if own:
             server.close()

@@ -7,7 +7,9 @@ a short timeout, so a teammate's push is pulled within a second and a stop reque
 quickly. Every ``interval_s`` it exchanges anyway: this desk's own changes go up, and a
 notification missed while reconnecting is made up for. :meth:`TeamSyncWorker.push_soon` (any
 thread; the desk calls it once its writer has stored a verdict or a note) makes it push the
-outbox at the next wake-up, so a verdict reaches the team within the listen timeout. A lost
+outbox at the next wake-up, so a verdict reaches the team within the listen timeout. Every
+half second it also tells the team how this desk's renders in flight are doing
+(:class:`~sora_studio.services.team_progress.ProgressPublisher`: rate-limited). A lost
 server is reported through ``on_error`` (the message) and ``on_failure`` (the exception, so a
 caller can tell an unreachable server from another problem) and retried every ``interval_s``.
 """
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sora_studio.api.provider import stored_secret
+from sora_studio.services.team_progress import ProgressPublisher, Published
 from sora_studio.services.team_sync import (
     ExchangeReport,
     exchange,
@@ -30,6 +33,8 @@ from sora_studio.services.team_sync import (
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 from sora_studio.storage.team_pg import TeamServer, listen
+
+PROGRESS_LOOK_S = 0.5  # how often this desk's renders in flight are looked at
 
 
 class TeamSyncWorker:
@@ -59,6 +64,7 @@ class TeamSyncWorker:
         self._listen_timeout_s = listen_timeout_s
         self._stop = threading.Event()
         self._push = threading.Event()
+        self._progress = ProgressPublisher()
         self._thread = threading.Thread(target=self._run, name="team-sync", daemon=False)
 
     def start(self) -> None:
@@ -98,14 +104,18 @@ class TeamSyncWorker:
             server = open_server(url)
             try:
                 self._exchange(repo, server, scan_clips=True)
-                last_full = time.monotonic()
+                last_full = last_look = time.monotonic()
                 while not self._stop.is_set():
                     nudged = next(stream)
-                    if time.monotonic() - last_full >= self._interval_s:
+                    told = Published(0, False)
+                    if time.monotonic() - last_look >= PROGRESS_LOOK_S:
+                        told = self._progress.publish(repo)  # this desk's renders, live
+                        last_look = time.monotonic()
+                    if told.finished or time.monotonic() - last_full >= self._interval_s:
                         self._exchange(repo, server, scan_clips=True)
                         last_full = time.monotonic()
-                    elif nudged or self._push.is_set():  # a teammate pushed, or we recorded
-                        self._push.clear()
+                    elif nudged or told.recorded or self._push.is_set():
+                        self._push.clear()  # a teammate pushed, or we recorded
                         self._exchange(repo, server, scan_clips=False)
             finally:
                 server.close()

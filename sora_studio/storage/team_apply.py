@@ -52,6 +52,8 @@ class TeamApply(TeamLocal):
                 "INSERT OR IGNORE INTO team_parked (event_id, clip_id, body) VALUES (?, ?, ?)",
                 [event.event_id, _clip_of(event), event_to_json(event)],
             )
+            if isinstance(event, ClipUpserted):
+                self._keep_newest_snapshot(event.clip_id)
         self.mark_seen(event.event_id, seq)
         return outcome
 
@@ -268,7 +270,8 @@ class TeamApply(TeamLocal):
     def _write_media(self, job_id: int, event: ClipUpserted) -> None:
         # A relative path is on the team share: resolved under this desk's mount of it, when it
         # has one (else kept relative, unreachable here). An absolute one is as the owning desk
-        # recorded it. ``verified`` stays 0 until checked here.
+        # recorded it. ``verified`` stays 0 until checked here: a picture cached here (see
+        # ``team_previews``) keeps its local copy while the clip's version of it is the same.
         for ref in event.media:
             path = ref.path
             if self.media_root and not PurePath(path).is_absolute():
@@ -276,9 +279,25 @@ class TeamApply(TeamLocal):
             self.db.execute(
                 "INSERT INTO assets (job_id, variant, path, bytes, sha256, verified, created_at)"
                 " VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (job_id, variant) DO UPDATE SET"
-                " path = excluded.path, bytes = excluded.bytes, sha256 = excluded.sha256",
+                " path = CASE WHEN assets.verified = 1 AND assets.sha256 = excluded.sha256"
+                " THEN assets.path ELSE excluded.path END,"
+                " verified = CASE WHEN assets.sha256 = excluded.sha256"
+                " THEN assets.verified ELSE 0 END,"
+                " bytes = excluded.bytes, sha256 = excluded.sha256",
                 [job_id, ref.variant, path, ref.bytes, ref.sha256, event.at],
             )
+
+    def _keep_newest_snapshot(self, clip_id: str) -> None:
+        """A render in flight elsewhere sends its progress every few seconds: only its newest
+        snapshot is kept parked (all a later arrival or adoption reads)."""
+        snapshots = []
+        for row in self._all("SELECT body FROM team_parked WHERE clip_id = ?", [clip_id]):
+            parked = event_from_json(str(row["body"]))
+            if isinstance(parked, ClipUpserted):
+                snapshots.append(parked)
+        snapshots.sort(key=lambda e: (e.at, e.event_id))
+        for older in snapshots[:-1]:
+            self.db.execute("DELETE FROM team_parked WHERE event_id = ?", [older.event_id])
 
     def _unpark(self, clip_id: str) -> None:
         rows = self._all("SELECT event_id, body FROM team_parked WHERE clip_id = ?", [clip_id])

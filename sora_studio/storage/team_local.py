@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from sora_studio.core.team_events import (
@@ -249,6 +249,37 @@ class TeamLocal(RepoBase):
             if digest != row["sent_digest"]:
                 changed.append((int(row["id"]), event, digest))
         return changed
+
+    def local_jobs_in(self, statuses: Collection[str]) -> dict[int, tuple[str, int]]:
+        """This desk's jobs in these statuses: job id -> (status, progress). One small query
+        (the sync thread asks a few times a second for renders in flight)."""
+        marks = ", ".join("?" for _ in statuses)
+        rows = self._all(
+            "SELECT j.id, j.status, j.progress FROM jobs j"
+            " LEFT JOIN team_clips t ON t.job_id = j.id"
+            f" WHERE j.status IN ({marks}) AND (t.origin IS NULL OR t.origin = 'local')",
+            list(statuses),
+        )
+        return {int(r["id"]): (str(r["status"]), int(r["progress"])) for r in rows}
+
+    def local_clip_events(
+        self, job_ids: Collection[int], author: str, owner: str
+    ) -> list[tuple[int, ClipUpserted, str, str | None]]:
+        """(job id, clip event, its digest, the digest last sent) for these jobs of this desk."""
+        if not job_ids:
+            return []
+        marks = ", ".join("?" for _ in job_ids)
+        rows = self._all(
+            "SELECT j.*, t.sent_digest FROM jobs j LEFT JOIN team_clips t ON t.job_id = j.id"
+            f" WHERE j.id IN ({marks}) AND (t.origin IS NULL OR t.origin = 'local')"
+            " ORDER BY j.id",
+            list(job_ids),
+        )
+        found = []
+        for row in rows:
+            event = self._clip_event(row, author, owner)
+            found.append((int(row["id"]), event, clip_digest(event), row["sent_digest"]))
+        return found
 
     def set_sent_digest(self, job_id: int, digest: str) -> None:
         self.db.execute("UPDATE team_clips SET sent_digest = ? WHERE job_id = ?", [digest, job_id])

@@ -8,7 +8,9 @@ Version 1: the append-only ``events`` log, ``members``, the ``verdicts_current``
 ``pg_notify`` trigger. Version 2 (issue 13, second slice): the team spend cap (``budget``, one
 row), ``reservations`` (an estimate held per clip at submit, then charged or released),
 ``desks`` (each desk's id, reviewer and last exchange: its heartbeat) and ``owners`` (which
-desk polls a clip's render, when another desk adopted it).
+desk polls a clip's render, when another desk adopted it). Version 3: ``previews``, each
+clip's thumbnail and spritesheet bytes (4 MiB at most each), so a desk without the media share
+still shows every clip with its pictures (:mod:`sora_studio.storage.team_previews`).
 """
 
 from __future__ import annotations
@@ -67,5 +69,19 @@ _V2 = [
     " since timestamptz NOT NULL DEFAULT now())",
 ]
 
-SCHEMA_STEPS: dict[int, list[str]] = {1: _V1, 2: _V2}
+PREVIEW_MAX_BYTES = 4 * 1024 * 1024  # the largest preview file the team database keeps
+
+_V3 = [
+    # One row per clip and picture; the sha256 says which version of the file it holds.
+    "CREATE TABLE sora_team.previews ("
+    " clip_id text NOT NULL,"
+    " variant text NOT NULL CHECK (variant IN ('thumbnail', 'spritesheet')),"
+    " sha256 text NOT NULL,"
+    f" data bytea NOT NULL CHECK (octet_length(data) <= {PREVIEW_MAX_BYTES}),"
+    " author text NOT NULL DEFAULT '',"
+    " stored_at timestamptz NOT NULL DEFAULT now(),"
+    " PRIMARY KEY (clip_id, variant))",
+]
+
+SCHEMA_STEPS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}
 TEAM_SCHEMA_VERSION = max(SCHEMA_STEPS)

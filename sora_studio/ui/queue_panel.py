@@ -235,6 +235,13 @@ class QueuePanel(QWidget):
         self.view.scrollTo(index)
         return True
 
+    def add_teammates(self, section: QWidget) -> None:
+        """Show teammates' renders in flight (a team library's read-only rows) under the
+        queue's own table (see :mod:`sora_studio.ui.queue.teammates_section`)."""
+        layout = self.layout()
+        assert layout is not None
+        layout.addWidget(section)
+
     def set_paused(self, paused: bool) -> None:
         """Reflect the engine's pause state without emitting ``pause_toggled``."""
         blocked = self.pause_button.blockSignals(True)

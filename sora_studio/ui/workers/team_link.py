@@ -7,8 +7,10 @@ thread; those callbacks only emit signals of a relay QObject that lives on the G
 Qt delivers them there as queued calls. What the GUI hears is frozen: :class:`TeamLinkState`
 on ``state_changed`` (connected, offline with N changes waiting, error; off when the library
 is not connected) and the worker's :class:`~sora_studio.services.team_sync.ExchangeReport`
-on ``remote_applied`` when a teammate's changes were written here (the grid reloads them, see
-:mod:`sora_studio.ui.review.team_review`).
+on ``remote_applied`` when a teammate's changes (or their clips' cached pictures) were written
+here (the grid reloads them, see :mod:`sora_studio.ui.review.team_review`); ``teammates_changed``
+when others' renders in flight moved (the render queue's teammates' rows read them again, see
+:mod:`sora_studio.ui.queue.teammates`).
 
 The link also owns the GUI thread's :class:`~sora_studio.services.team_view.TeamView` (local
 reads: connection, outbox, each clip's verdicts). :meth:`TeamLink.push_soon` (connected to the
@@ -105,7 +107,8 @@ class TeamLink(QObject):
     """Starts, relays and stops the team sync thread of one library (GUI thread)."""
 
     state_changed = Signal(object)  # TeamLinkState
-    remote_applied = Signal(object)  # ExchangeReport with applied > 0
+    remote_applied = Signal(object)  # ExchangeReport with applied > 0 (or pictures cached)
+    teammates_changed = Signal()  # others' renders in flight moved (the queue reads them)
 
     def __init__(
         self,
@@ -215,8 +218,10 @@ class TeamLink(QObject):
         if self._closed or self._worker is None:
             return  # a report from a thread already stopped
         self._set(self._from_status(CONNECTED, self.view.status()))
-        if report.applied:
+        if report.applied or report.previews:
             self.remote_applied.emit(report)
+        if report.applied or report.parked:
+            self.teammates_changed.emit()
 
     def _on_failed(self, message: str, unreachable: bool) -> None:
         if self._closed or self._worker is None:
