@@ -179,6 +179,11 @@ class Desk(QObject):
         self.window.import_requested.connect(self.library.ask_import)
         self.window.files_dropped.connect(self.library.import_paths)
         self.window.export_requested.connect(self.library.ask_export)
+        self.window.markers_import_requested.connect(self.library.ask_import_markers)
+        self.window.markers_dropped.connect(self.library.import_marker_files)
+        self.library.markers_imported.connect(
+            lambda report: self._on_clips_imported(sorted({n.job_id for n in report.added}))
+        )
         self.library.clips_imported.connect(self._on_clips_imported)
         self.assets = attach_assets(
             self.window,

@@ -77,10 +77,19 @@ def test_pipeline_as_real_processes(data: Path, tmp_path: Path, clip_a: Path) ->
     assert "Traceback" not in late.stderr
 
     edl = tmp_path / "cut.edl"
-    exported = run_process(data, "export", "edl", str(edl), "--status", "unreviewed", "--json")
+    exported = run_process(data, "export", "timeline", str(edl), "--status", "unreviewed", "--json")
     assert exported.returncode == 0, exported.stderr
     assert as_json(exported.stdout)["job_ids"] == [job_id]
-    assert "001  AX       AA/V  C        00:00:00:00 00:00:02:00" in edl.read_text()
+    assert "001  AX       V     C        00:00:00:00 00:00:02:00" in edl.read_text()
+    assert f"* FROM CLIP NAME:  clip-{job_id:04d}.mp4" in edl.read_text()
+
+    edl.write_text(edl.read_text() + "* LOC: 00:00:01:00 BLUE    GRADE WARMER\n")
+    back = run_process(data, "import-markers", str(edl), "--json")
+    assert back.returncode == 0, back.stderr
+    (note,) = as_json(back.stdout)["added"]
+    assert (note["job_id"], note["start_ms"], note["text"]) == (job_id, 1000, "GRADE WARMER")
+    again = run_process(data, "import-markers", str(edl))
+    assert again.returncode == 0 and "Added 0 notes" in again.stdout
 
 
 def test_import_reports_duplicates_and_link_mode(
@@ -224,11 +233,11 @@ def test_every_export_kind(
     assert code == 0 and "wrote 1 pages" in out
     assert "too dark" in pypdf.PdfReader(pdf).pages[0].extract_text()
 
-    edl = tmp_path / "all.edl"
-    code, out, _ = run_main(capsys, data, "export", "edl", str(edl), "--status", "all", "--json")
-    assert code == 0 and as_json(out)["items"] == 2
+    cut = tmp_path / "all.xml"
+    code, out, _ = run_main(capsys, data, "export", "timeline", str(cut), "--status", "all")
+    assert code == 0 and "wrote 2 clips" in out
 
-    code, out, _ = run_main(capsys, data, "export", "edl", str(edl), "--id", "2", "--json")
+    code, out, _ = run_main(capsys, data, "export", "timeline", str(cut), "--id", "2", "--json")
     assert code == 0 and as_json(out)["job_ids"] == [2]
 
 
@@ -244,8 +253,15 @@ def test_export_errors(
     assert code == 2 and "no approved clips to report on" in err
     code, _, err = run_main(capsys, data, "export", "notes-csv", str(tmp_path), "--status", "all")
     assert code == 2 and "is a folder" in err
-    code, _, err = run_main(capsys, data, "export", "edl", str(tmp_path / "e.edl"), "--id", "5")
+    code, _, err = run_main(
+        capsys, data, "export", "timeline", str(tmp_path / "e.edl"), "--id", "5"
+    )
     assert code == 2 and "no job with id 5" in err
+    code, _, err = run_main(capsys, data, "export", "timeline", str(tmp_path / "e.mov"))
+    assert code == 2 and "must be a .otio, .xml" in err
+    code, _, err = run_main(capsys, data, "import-markers", str(tmp_path / "missing.otio"))
+    assert code == 2 and "does not exist" in err
+    assert not (tmp_path / "e.edl").exists() and not (tmp_path / "e.mov").exists()
 
 
 LIBRARY_COMMANDS_SCRIPT = """
@@ -290,3 +306,17 @@ def test_library_commands_never_load_the_engine_or_openai(
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"codes": [0, 0, 0, 0, 0], "loaded": []}
+
+
+def test_help_does_not_load_opentimelineio() -> None:
+    """The timeline commands import OTIO when they run, not when the parser is built."""
+    script = (
+        "import sys\nfrom sora_studio import cli\n"
+        "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('opentimelineio' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"

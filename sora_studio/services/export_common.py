@@ -2,7 +2,7 @@
 
 Clips are chosen either by id (in the order given) or by review status; only clips whose media
 arrived (status ``ready``) are chosen by status. ``clip-0012`` is the stem every export uses, so
-the clip folders, the EDL's clip names and the CSV rows all line up.
+the clip folders, the timeline's clip names and the CSV rows all line up.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sora_studio.core.status_words import review_word
 from sora_studio.core.timecode import format_timecode
 from sora_studio.storage.repository import Repository
 
-# Typographic punctuation folded to ASCII where a format (core PDF fonts, EDL) cannot carry it.
+# Typographic punctuation folded to ASCII where a format (core PDF fonts, an EDL) cannot carry it.
 PUNCTUATION = str.maketrans(
     {"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."}
 )
@@ -40,7 +40,7 @@ class ExportReport:
     job_ids: tuple[int, ...]
     files: tuple[str, ...]
     skipped: tuple[ExportSkip, ...] = ()
-    items: int = 0  # rows (CSV), pages (PDF) or events (EDL); clips for a clip export
+    items: int = 0  # rows (CSV), pages (PDF); clips for a clip or timeline export
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,17 +1,18 @@
-"""Getting reviewed work out of the library: clip folders, notes CSV, report PDF, EDL, spend report.
+"""Getting reviewed work out of the library: clip folders, notes CSV, report PDF, timeline, spend.
 
 One import point for every export; each lives in its own module:
 
 * :mod:`~sora_studio.services.export_files`: ``export_clips`` (a folder per clip with its media
   and ``recipe.json``) and ``export_notes_csv``;
 * :mod:`~sora_studio.services.export_pdf`: ``export_report_pdf``, a page per clip;
-* :mod:`~sora_studio.services.export_edl`: ``export_edl``, a CMX3600 EDL with notes as locators;
+* :mod:`~sora_studio.services.timeline_export`: ``export_timeline``, the clips as a timeline for
+  an editing application (``.otio``, FCP 7 ``.xml`` or CMX 3600 ``.edl``) with notes as markers;
 * :mod:`~sora_studio.services.spend_report`: ``spend_report``, the spend summary as text or JSON,
   and ``export_spend_report``, that text in a file;
 * :mod:`~sora_studio.services.export_common`: choosing clips and the report types they return.
 
 :func:`run_export` is the one dispatch by kind (``clips``, ``notes-csv``, ``report-pdf``,
-``edl``, ``spend``) that the desk's Export menu and ``sora-studio export`` share, with each
+``timeline``, ``spend``) that the desk's Export menu and ``sora-studio export`` share, with each
 kind's default choice of clips in :data:`EXPORT_KINDS`.
 
 Every file is written through a temp file and an atomic rename, so a reader never sees half an
@@ -35,23 +36,14 @@ from sora_studio.services.export_common import (
     export_name,
     select_clips,
 )
-from sora_studio.services.export_edl import (
-    EDL_FPS,
-    EDL_MAX_EVENTS,
-    EDL_START_FRAME,
-    export_edl,
-    frames_to_timecode,
-)
 from sora_studio.services.export_files import NOTES_CSV_COLUMNS, export_clips, export_notes_csv
 from sora_studio.services.export_pdf import export_report_pdf
 from sora_studio.services.spend_report import SpendReport, export_spend_report, spend_report
+from sora_studio.services.timeline_export import export_timeline
 from sora_studio.storage.repository import Repository
 
 __all__ = [
     "CLIP_EXPORTS",
-    "EDL_FPS",
-    "EDL_MAX_EVENTS",
-    "EDL_START_FRAME",
     "EXPORT_KINDS",
     "KIND_DEFAULT",
     "NOTES_CSV_COLUMNS",
@@ -61,12 +53,11 @@ __all__ = [
     "SpendReport",
     "StatusChoice",
     "export_clips",
-    "export_edl",
     "export_name",
     "export_notes_csv",
     "export_report_pdf",
     "export_spend_report",
-    "frames_to_timecode",
+    "export_timeline",
     "run_export",
     "select_clips",
     "spend_report",
@@ -88,7 +79,7 @@ class ExportKind:
     """One kind of export: what it writes, what its count means, which clips by default."""
 
     key: str
-    unit: str  # what ``ExportReport.items`` counts: "clips", "notes", "pages", "events"
+    unit: str  # what ``ExportReport.items`` counts: "clips", "notes", "pages", "reports"
     to_folder: bool  # the target is a folder (else a file)
     default_status: ReviewStatus | None  # clips chosen when none are named; None: every ready
     write: ClipExport
@@ -116,6 +107,17 @@ def _spend(
     return export_spend_report(repo, out)
 
 
+def _timeline(
+    repo: Repository,
+    out: Path,
+    *,
+    job_ids: Sequence[int] | None,
+    status: ReviewStatus | None,
+    copy_media: Path | None = None,
+) -> ExportReport:
+    return export_timeline(repo, out, job_ids=job_ids, status=status, copy_media=copy_media)
+
+
 EXPORT_KINDS: Mapping[str, ExportKind] = MappingProxyType(
     {
         kind.key: kind
@@ -123,13 +125,13 @@ EXPORT_KINDS: Mapping[str, ExportKind] = MappingProxyType(
             ExportKind("clips", "clips", True, ReviewStatus.APPROVED, _clips),
             ExportKind("notes-csv", "notes", False, None, export_notes_csv),
             ExportKind("report-pdf", "pages", False, None, export_report_pdf),
-            ExportKind("edl", "events", False, ReviewStatus.APPROVED, export_edl),
+            ExportKind("timeline", "clips", False, ReviewStatus.APPROVED, _timeline),
             ExportKind("spend", "reports", False, None, _spend),
         )
     }
 )
 # The kinds that export chosen clips (``sora-studio export``; the spend report has its command).
-CLIP_EXPORTS = ("clips", "notes-csv", "report-pdf", "edl")
+CLIP_EXPORTS = ("clips", "notes-csv", "report-pdf", "timeline")
 
 
 def run_export(
@@ -139,15 +141,23 @@ def run_export(
     *,
     status: StatusChoice = KIND_DEFAULT,
     job_ids: Sequence[int] | None = None,
+    copy_media: str | Path | None = None,
 ) -> ExportReport:
     """Write the export ``kind`` to ``out`` (a folder for ``clips``, else a file).
 
     Clips are ``job_ids`` when given, else the ready clips with review ``status`` (None: all of
-    them; by default, the kind's own choice: approved clips for ``clips`` and ``edl``, every
-    ready clip for the notes and the report).
+    them; by default, the kind's own choice: approved clips for ``clips`` and ``timeline``, every
+    ready clip for the notes and the report). ``copy_media`` (a folder) is for the timeline:
+    its clips' media are copied there and the timeline points at the copies.
     """
     spec = EXPORT_KINDS.get(kind)
     if spec is None:
         raise UserError(f"unknown export {kind!r}; expected one of {', '.join(EXPORT_KINDS)}")
     chosen = spec.default_status if status is KIND_DEFAULT else status
-    return spec.write(repo, Path(out).expanduser(), job_ids=job_ids, status=chosen)
+    target = Path(out).expanduser()
+    if copy_media is None:
+        return spec.write(repo, target, job_ids=job_ids, status=chosen)
+    if kind != "timeline":
+        raise UserError("copying media goes with the timeline export only; leave it out")
+    folder = Path(copy_media).expanduser()
+    return _timeline(repo, target, job_ids=job_ids, status=chosen, copy_media=folder)

@@ -2,7 +2,7 @@
 
 :class:`LibraryTasks` is one task's own connection to the library, opened, used and closed on
 the pool thread that runs the task (sqlite connections belong to the thread that opened them).
-An import writes its clips there, one short transaction per file, never from the GUI thread;
+An import writes its clips (or an editor's markers, as notes) there, never from the GUI thread;
 an export only reads. Results are frozen values the desk shows as they are.
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sora_studio.services.exports import EXPORT_KINDS, run_export
 from sora_studio.services.imports import ImportReport, import_clips
+from sora_studio.services.timeline_import import MarkerImportReport, import_markers
 from sora_studio.storage.db import open_db
 from sora_studio.storage.repository import Repository
 
@@ -24,7 +25,7 @@ _SUMMARIES = {
     "clips": "Exported {n} approved {clips} to {target}",
     "notes-csv": "Exported {n} notes to {name}",
     "report-pdf": "Review report: {n} pages in {name}",
-    "edl": "EDL: {n} events in {name}",
+    "timeline": "Timeline: {n} {clips} in {name}",
     "spend": "Spend report written to {name}",
 }
 
@@ -66,6 +67,11 @@ class LibraryTasks:
         return import_clips(
             self._repo, library_root, paths, on_progress=on_progress, should_cancel=should_cancel
         )
+
+    def import_markers(self, path: Path) -> MarkerImportReport:
+        """An editor's markers (``.otio``, ``.xml``, ``.edl``) as notes; see
+        ``services.timeline_import``."""
+        return import_markers(self._repo, path)
 
     def export(self, kind: str, target: Path) -> ExportOutcome:
         """Write one export (``EXPORT_KEYS``) to ``target`` (a folder for ``clips``), through

@@ -41,7 +41,12 @@ from sora_studio.ui.queue_panel import QueuePanel
 from sora_studio.ui.shortcuts_overlay import ShortcutsOverlay
 from sora_studio.ui.status_bar import StudioStatusBar
 from sora_studio.ui.workers.engine_link import EngineLink
-from sora_studio.ui.workers.library_actions import DESK_CLIP_MIME, EXPORT_KINDS, is_video_path
+from sora_studio.ui.workers.library_actions import (
+    DESK_CLIP_MIME,
+    EXPORT_KINDS,
+    is_timeline_path,
+    is_video_path,
+)
 
 if TYPE_CHECKING:
     from sora_studio.ui.workers.poll_worker import PollWorker
@@ -123,6 +128,8 @@ class MainWindow(QMainWindow):
     settings_requested = Signal()
     import_requested = Signal()  # File > Import MP4s…
     files_dropped = Signal(list)  # video files dropped on the window (list[str])
+    markers_import_requested = Signal()  # File > Import editor's markers…
+    markers_dropped = Signal(list)  # timelines (.otio/.xml/.edl) dropped on the window
     export_requested = Signal(str)  # an ExportKind key
     layout_reset = Signal()  # View > Reset layout put the builder and queue back
     closing = Signal()
@@ -252,6 +259,14 @@ class MainWindow(QMainWindow):
             )
         self.export_menu = export_menu
         file_menu.addMenu(export_menu)
+        file_menu.addAction(
+            self._action(
+                "import_markers",
+                "Import editor's markers…",
+                self.markers_import_requested.emit,
+                tip="Markers from an editor's timeline (.otio, .xml, .edl) as notes on the clips",
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action(
@@ -446,30 +461,35 @@ class MainWindow(QMainWindow):
     # --- drag and drop of clips -------------------------------------------------------------
 
     @staticmethod
-    def dropped_videos(event: QDragEnterEvent | QDropEvent) -> list[str]:
+    def dropped_files(event: QDragEnterEvent | QDropEvent) -> list[str]:
         mime = event.mimeData()
         if not mime.hasUrls() or mime.hasFormat(DESK_CLIP_MIME):
             return []  # nothing to import, or a clip dragged out of the grid coming back
-        return [
-            url.toLocalFile()
-            for url in mime.urls()
-            if url.isLocalFile() and is_video_path(url.toLocalFile())
-        ]
+        return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+
+    @classmethod
+    def dropped_videos(cls, event: QDragEnterEvent | QDropEvent) -> list[str]:
+        return [path for path in cls.dropped_files(event) if is_video_path(path)]
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self.dropped_videos(event):
+        if any(is_video_path(p) or is_timeline_path(p) for p in self.dropped_files(event)):
             event.acceptProposedAction()
-            self.status.showMessage("Drop to import these videos as clips to review", 3000)
+            self.status.showMessage("Drop to import videos as clips, or an editor's markers", 3000)
         else:
             super().dragEnterEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        files = self.dropped_videos(event)
-        if not files:
+        files = self.dropped_files(event)
+        videos = [path for path in files if is_video_path(path)]
+        timelines = [path for path in files if is_timeline_path(path)]
+        if not videos and not timelines:
             super().dropEvent(event)
             return
         event.acceptProposedAction()
-        self.files_dropped.emit(files)
+        if videos:
+            self.files_dropped.emit(videos)
+        if timelines:
+            self.markers_dropped.emit(timelines)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.layout_state is not None:

@@ -1,11 +1,12 @@
-"""Every export format written and read back: clip folders, notes CSV, report PDF, EDL, spend."""
+"""Every export format written and read back: clip folders, notes CSV, report PDF, spend.
+
+The timeline export (and the markers coming back) has its own tests: ``test_timeline_*.py``."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -212,59 +213,6 @@ def test_report_pdf_keeps_scripts_beyond_latin(lib: Library, tmp_path: Path) -> 
     assert "港の夜明け — a harbour at dawn" in pypdf.PdfReader(out).pages[0].extract_text()
 
 
-# --- EDL ----------------------------------------------------------------------------------------
-
-EVENT = re.compile(
-    r"^(\d{3})  (\S+)\s+(\S+)\s+C\s+"
-    r"(\d\d:\d\d:\d\d:\d\d) (\d\d:\d\d:\d\d:\d\d) (\d\d:\d\d:\d\d:\d\d) (\d\d:\d\d:\d\d:\d\d)$"
-)
-LOC = re.compile(r"^\* LOC: (\d\d:\d\d:\d\d:\d\d) (\w+)\s+(.*)$")
-
-
-def frames(tc: str, fps: int = 24) -> int:
-    hh, mm, ss, ff = (int(p) for p in tc.split(":"))
-    return ((hh * 60 + mm) * 60 + ss) * fps + ff
-
-
-def test_edl_events_are_back_to_back_with_notes_as_locators(lib: Library, tmp_path: Path) -> None:
-    out = tmp_path / "cut.edl"
-    report = exports.export_edl(lib.repo, out)
-    text = out.read_text(encoding="ascii")
-    lines = text.splitlines()
-    assert lines[:2] == ["TITLE: SORA STUDIO", "FCM: NON-DROP FRAME"]
-    events = [m.groups() for m in map(EVENT.match, lines) if m]
-    assert report.items == len(events) == 2  # the approved clips only
-    (n1, reel1, ch1, si1, so1, ri1, ro1), (n2, _, _, si2, so2, ri2, ro2) = events
-    assert (n1, n2, reel1, ch1) == ("001", "002", "AX", "AA/V")
-    assert (si1, so1, ri1, ro1) == ("00:00:00:00", "00:00:02:00", "01:00:00:00", "01:00:02:00")
-    assert (si2, so2) == ("00:00:00:00", "00:00:03:00")
-    assert ri2 == ro1 and frames(ro2) - frames(ri2) == 72
-    assert f"* FROM CLIP NAME: clip-{lib.approved:04d}.mp4" in lines
-    locs = [m.groups() for m in map(LOC.match, lines) if m]
-    assert [(tc, colour) for tc, colour, _ in locs] == [
-        ("01:00:00:12", "RED"),
-        ("01:00:01:12", "GREEN"),
-    ]
-    assert locs[0][2] == "[00:00.500 - 00:01.250] lens flare - keep it (ana)"
-
-
-def test_edl_by_status_and_without_media(lib: Library, tmp_path: Path) -> None:
-    Path(lib.repo.assets_for(lib.approved)[AssetVariant.VIDEO].path).unlink()
-    out = tmp_path / "cut.edl"
-    report = exports.export_edl(lib.repo, out, status=None)
-    assert report.job_ids == (lib.approved_long, lib.rejected)
-    assert [s.job_id for s in report.skipped] == [lib.approved]
-    assert sum(1 for line in out.read_text().splitlines() if EVENT.match(line)) == 2
-
-
-@pytest.mark.parametrize(
-    ("count", "text"),
-    [(0, "00:00:00:00"), (23, "00:00:00:23"), (24, "00:00:01:00"), (86_400, "01:00:00:00")],
-)
-def test_frames_to_timecode(count: int, text: str) -> None:
-    assert exports.frames_to_timecode(count) == text
-
-
 # --- spend --------------------------------------------------------------------------------------
 
 
@@ -344,10 +292,17 @@ def test_run_export_chooses_each_kinds_clips_unless_told(lib: Library, tmp_path:
     assert clips.job_ids == (lib.approved, lib.approved_long)  # approved by default
     notes = exports.run_export(lib.repo, "notes-csv", tmp_path / "n.csv")
     assert set(notes.job_ids) == {lib.approved, lib.rejected}  # every ready clip's notes
-    edl = exports.run_export(lib.repo, "edl", tmp_path / "a.edl", status=ReviewStatus.REJECTED)
-    assert edl.job_ids == (lib.rejected,)
-    every = exports.run_export(lib.repo, "edl", tmp_path / "all.edl", status=None)
+    cut = exports.run_export(lib.repo, "timeline", tmp_path / "a.otio")
+    assert cut.job_ids == (lib.approved, lib.approved_long)  # approved by default
+    rejected = exports.run_export(
+        lib.repo, "timeline", tmp_path / "r.otio", status=ReviewStatus.REJECTED
+    )
+    assert rejected.job_ids == (lib.rejected,)
+    every = exports.run_export(lib.repo, "timeline", tmp_path / "all.otio", status=None)
     assert len(every.job_ids) == 3
+    with pytest.raises(UserError, match="timeline export only"):
+        exports.run_export(lib.repo, "notes-csv", tmp_path / "x.csv", copy_media=tmp_path / "m")
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "m").exists()
     chosen = exports.run_export(lib.repo, "report-pdf", tmp_path / "r.pdf", job_ids=[lib.rejected])
     assert chosen.job_ids == (lib.rejected,) and chosen.items == 1
     assert {kind.key for kind in exports.EXPORT_KINDS.values()} == {*exports.CLIP_EXPORTS, "spend"}

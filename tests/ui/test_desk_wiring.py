@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import opentimelineio as otio
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -127,7 +128,7 @@ def test_startup_sweeps_import_staging_and_menus_exist(idle_desk) -> None:
         "Approved clips to a folder…",
         "Notes as CSV…",
         "Review report (PDF)…",
-        "EDL markers…",
+        "Timeline for editing…",
         "Spend report (text)…",
     ]
 
@@ -139,7 +140,9 @@ def test_actions_wait_for_the_engine(qtbot, idle_desk) -> None:
     assert "still starting" in message.args[0]
 
 
-def test_dropping_videos_on_the_window_imports_them(qtbot, idle_desk, tmp_path: Path) -> None:
+def test_dropping_videos_on_the_window_imports_them(
+    qtbot, idle_desk, tmp_path: Path, dialogs
+) -> None:
     desk, _ = idle_desk
     from tests.media_factory import write_clip
 
@@ -160,6 +163,34 @@ def test_dropping_videos_on_the_window_imports_them(qtbot, idle_desk, tmp_path: 
     job_id = imported.args[0][0]
     assert panel.model.job(job_id) is not None
     assert panel.current_job_id is None
+    assert "import_markers" in desk.window.actions_by_name
+
+    # a timeline dropped on the window brings its markers back as notes
+    rate = otio.opentime.RationalTime
+    span = otio.opentime.TimeRange(rate(0, 24), rate(24, 24))
+    media = otio.schema.ExternalReference(target_url=f"clip-{job_id:04d}.mov")
+    item = otio.schema.Clip(name="take", media_reference=media, source_range=span)
+    at = otio.opentime.TimeRange(rate(12, 24), rate(0, 24))
+    item.markers.append(otio.schema.Marker(name="dropped note", marked_range=at))
+    timeline = otio.schema.Timeline(name="editor")
+    timeline.tracks.append(otio.schema.Track(children=[item]))
+    cut = tmp_path / "cut.otio"
+    otio.adapters.write_to_file(timeline, str(cut))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(cut))])
+    drop = QDropEvent(
+        QPointF(QPoint(50, 50)),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(desk.library.markers_imported, timeout=30_000) as markers:
+        desk.window.dropEvent(drop)
+    assert [(n.job_id, n.start_ms, n.text) for n in markers.args[0].added] == [
+        (job_id, 500, "dropped note")
+    ]
+    assert dialogs.shown[-1][0] == "information" and "Added 1 note" in dialogs.shown[-1][1]
 
 
 def test_exit_after_shown_quits_cleanly(tmp_path: Path) -> None:

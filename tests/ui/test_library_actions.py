@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import opentimelineio as otio
 import pytest
 from PySide6.QtWidgets import QMainWindow
 
@@ -102,7 +103,7 @@ def test_every_export_writes_its_file_and_offers_the_folder(setup, qtbot, dialog
         "clips": out / "clips",
         "notes-csv": out / "notes.csv",
         "report-pdf": out / "report.pdf",
-        "edl": out / "approved.edl",
+        "timeline": out / "approved.xml",
         "spend": out / "spend.txt",
     }
     assert {k.key for k in EXPORT_KINDS} == set(targets) == set(EXPORT_KEYS)  # menu = service
@@ -120,8 +121,8 @@ def test_every_export_writes_its_file_and_offers_the_folder(setup, qtbot, dialog
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1 and "Hold on the boat" in rows[0].values()
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
-    edl = (out / "approved.edl").read_text()
-    assert edl.startswith("TITLE:") and "Hold on the boat" in edl.replace("HOLD", "Hold")
+    (clip,) = otio.adapters.read_from_file(str(out / "approved.xml")).find_clips()
+    assert [m.name for m in clip.markers] == ["Hold on the boat"]
     assert "Total spent:" in (out / "spend.txt").read_text()
     assert not any(kind == "warning" for kind, _ in dialogs.shown)
     assert job_id > 0
@@ -136,3 +137,45 @@ def test_a_failed_export_says_what_to_do(setup, qtbot, dialogs) -> None:
     assert "is a folder; give a file name" in failed.args[0]
     assert dialogs.shown[-1][0] == "warning"
     assert not status.work_bar.isVisible()
+
+
+def test_editors_markers_come_back_as_notes_with_a_message(setup, qtbot, dialogs) -> None:
+    actions, factory, status, tmp = setup
+    job_id = _library_with_an_approved_clip(factory, actions.library_root, tmp)
+    cut = tmp / "cut.otio"
+    with qtbot.waitSignal(actions.export_finished, timeout=30_000):
+        assert actions.export_to("timeline", cut)
+    timeline = otio.adapters.read_from_file(str(cut))
+    (clip,) = timeline.find_clips()
+    span = otio.opentime.TimeRange(otio.opentime.RationalTime(24, 24))
+    clip.markers.append(otio.schema.Marker(name="warmer grade", marked_range=span))
+    stranger = clip.clone()
+    stranger.name = "A001_C002.mov"
+    stranger.metadata["sora_studio"]["job_id"] = 999
+    stranger.media_reference.target_url = "file:///shoot/A001_C002.mov"
+    timeline.tracks[0].append(stranger)
+    back = tmp / "back.otio"
+    otio.adapters.write_to_file(timeline, str(back))
+    actions._choose_marker_file = lambda _parent: str(back)
+    with qtbot.waitSignal(actions.markers_imported, timeout=30_000) as done:
+        assert actions.ask_import_markers()
+    report = done.args[0]
+    assert [(n.job_id, n.start_ms, n.text) for n in report.added] == [
+        (job_id, 1000, "warmer grade")
+    ]
+    kind, text = dialogs.shown[-1]
+    assert kind == "information"
+    assert "Added 1 note from back.otio; skipped 1 already there" in text
+    assert "2 on clips the library does not know" in text
+    assert "A001_C002.mov at 01:00:02:12: “Hold on the boat”" in text
+    assert status.work_label.text().startswith("Added 1 note")
+    with qtbot.waitSignal(actions.markers_imported, timeout=30_000) as again:
+        assert actions.import_marker_files([str(back), str(tmp / "not-a-timeline.txt")])
+    assert again.args[0].added == ()
+    bad = tmp / "bad.edl"
+    bad.write_text("")
+    with qtbot.waitSignal(actions.task_failed, timeout=30_000) as failed:
+        assert actions.import_markers(bad)
+    assert "bad.edl is empty" in failed.args[0]
+    actions._choose_marker_file = lambda _parent: ""
+    assert not actions.ask_import_markers()  # cancelled: nothing starts

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from sora_studio.core.errors import UserError
 from sora_studio.services.imports import VIDEO_SUFFIXES, ImportReport
 from sora_studio.services.library_tasks import ExportOutcome, LibraryTasks
+from sora_studio.services.timeline_import import MarkerImportReport
 from sora_studio.ui.background_op import BackgroundOps, OpContext
 from sora_studio.ui.status_bar import StudioStatusBar
 
@@ -34,6 +35,11 @@ T = TypeVar("T")
 SHUTDOWN_WAIT_MS = 10_000
 LISTED_PROBLEMS = 8  # a message lists this many files by name, then counts the rest
 VIDEO_FILTER = "Videos (" + " ".join(f"*{s}" for s in sorted(VIDEO_SUFFIXES)) + ")"
+TIMELINE_SUFFIXES = (".otio", ".xml", ".edl")  # services.timeline_common.ADAPTERS
+TIMELINE_FILTER = (
+    "Timelines (*.otio *.xml *.edl);;OpenTimelineIO (*.otio);;Final Cut Pro 7 XML (*.xml);;"
+    "CMX 3600 EDL (*.edl)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +75,12 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
         "PDF (*.pdf)",
     ),
     ExportKind(
-        "edl",
-        "EDL markers…",
-        "Approved clips end to end with notes as locators (CMX3600)",
-        "approved.edl",
-        "EDL (*.edl)",
+        "timeline",
+        "Timeline for editing…",
+        "Approved clips end to end with notes as markers, for Resolve, Premiere, Avid or Final "
+        "Cut: OpenTimelineIO, FCP 7 XML or CMX 3600 EDL, by the extension",
+        "approved.otio",
+        TIMELINE_FILTER,
     ),
     ExportKind(
         "spend",
@@ -93,6 +100,18 @@ def is_video_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
+def is_timeline_path(path: str | Path) -> bool:
+    """A file an editing application wrote, whose markers can come back as notes."""
+    return Path(path).suffix.lower() in TIMELINE_SUFFIXES
+
+
+def _choose_marker_file(parent: QWidget) -> str:
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Import editor's markers", str(Path.home()), TIMELINE_FILTER
+    )
+    return str(path or "")
+
+
 def _choose_import_files(parent: QWidget) -> list[str]:
     files, _ = QFileDialog.getOpenFileNames(
         parent, "Import videos as clips to review", str(Path.home()), VIDEO_FILTER
@@ -103,10 +122,13 @@ def _choose_import_files(parent: QWidget) -> list[str]:
 def _choose_export_target(parent: QWidget, kind: ExportKind) -> str:
     if kind.to_folder:
         return str(QFileDialog.getExistingDirectory(parent, kind.label.rstrip("…"))) or ""
-    path, _ = QFileDialog.getSaveFileName(
+    path, chosen = QFileDialog.getSaveFileName(
         parent, kind.label.rstrip("…"), str(Path.home() / kind.default_name), kind.file_filter
     )
-    return str(path or "")
+    path = str(path or "")
+    if path and not Path(path).suffix and "(*." in chosen:  # the filter chosen names the kind
+        path += chosen.split("(*", 1)[1].split()[0].rstrip(")")
+    return path
 
 
 def import_message(report: ImportReport) -> tuple[str, str]:
@@ -142,6 +164,31 @@ def import_message(report: ImportReport) -> tuple[str, str]:
             "Check the files above play in a media player, then import them again."
         )
     return headline, "\n".join(lines)
+
+
+def markers_message(report: MarkerImportReport) -> str:
+    """The details of a marker import: the markers on unknown clips and those refused, by name."""
+    lines: list[str] = []
+    for title, strays in (
+        ("On clips the library does not know (not imported):", report.unknown),
+        ("Could not be added:", report.refused),
+    ):
+        if not strays:
+            continue
+        lines.append(title)
+        for stray in strays[:LISTED_PROBLEMS]:
+            where = stray.clip or "no clip"
+            text = f" “{stray.text}”" if stray.text else ""
+            reason = f" ({stray.reason})" if strays is report.refused else ""
+            lines.append(f"  • {where} at {stray.at}:{text}{reason}")
+        if len(strays) > LISTED_PROBLEMS:
+            lines.append(f"  • …and {len(strays) - LISTED_PROBLEMS} more")
+    if report.unknown:
+        lines.append(
+            "\nClips are recognised by the id a .otio export carries or by their file name "
+            "(clip-0012.mp4); export the timeline from the desk to keep those."
+        )
+    return "\n".join(lines)
 
 
 class LibraryUnavailable(Exception):
@@ -182,6 +229,7 @@ class LibraryActions(QObject):
     clips_imported = Signal(list)  # ids of the new clips
     import_finished = Signal(object)  # ImportReport
     export_finished = Signal(object)  # ExportOutcome
+    markers_imported = Signal(object)  # MarkerImportReport
     task_failed = Signal(str)
     busy_changed = Signal(bool)
 
@@ -194,6 +242,7 @@ class LibraryActions(QObject):
         *,
         choose_import_files: Callable[[QWidget], list[str]] = _choose_import_files,
         choose_export_target: Callable[[QWidget, ExportKind], str] = _choose_export_target,
+        choose_marker_file: Callable[[QWidget], str] = _choose_marker_file,
     ) -> None:
         super().__init__(parent_widget)
         self._factory = open_tasks
@@ -202,6 +251,7 @@ class LibraryActions(QObject):
         self._parent = parent_widget
         self._choose_import_files = choose_import_files
         self._choose_export_target = choose_export_target
+        self._choose_marker_file = choose_marker_file
         self._ops = BackgroundOps(self, max_threads=2)
 
     @property
@@ -242,6 +292,37 @@ class LibraryActions(QObject):
         elif report.duplicates:
             QMessageBox.information(self._parent, "Import", f"{headline}.\n\n{details}")
         self.import_finished.emit(report)
+
+    # --- an editor's markers ---------------------------------------------------------------
+
+    def ask_import_markers(self) -> bool:
+        """File > Import editor's markers…: choose a timeline, then import it in the background."""
+        path = self._choose_marker_file(self._parent)
+        return self.import_markers(path) if path else False
+
+    def import_markers(self, path: str | Path) -> bool:
+        """Add the markers of the timeline ``path`` as notes, in the background."""
+        source = Path(path).expanduser()
+
+        def work(tasks: LibraryTasks, _context: OpContext) -> MarkerImportReport:
+            return tasks.import_markers(source)
+
+        return self._start(work, self._on_markers, f"Importing markers from {source.name}…")
+
+    def import_marker_files(self, paths: Sequence[str]) -> bool:
+        """Timelines dropped on the window: each file's markers, one import after another."""
+        started = [self.import_markers(p) for p in paths if is_timeline_path(p)]
+        return any(started)
+
+    def _on_markers(self, report: MarkerImportReport) -> None:
+        self._status.show_result(report.headline)
+        details = markers_message(report)
+        text = f"{report.headline}.\n\n{details}" if details else f"{report.headline}."
+        if report.refused:
+            QMessageBox.warning(self._parent, "Editor's markers", text)
+        else:
+            QMessageBox.information(self._parent, "Editor's markers", text)
+        self.markers_imported.emit(report)
 
     # --- export ---------------------------------------------------------------------------
 
