@@ -10,7 +10,8 @@ fails the smoke test instead of a user's first click:
     OpenBLAS multiplies, PyAV encodes H.264 + AAC and decodes it back, Pillow writes and reads
     the formats the app writes, Qt reads JPEG, WebP and SVG through its plugins, Python's ssl
     and truststore make a TLS context, the openai SDK builds a client on httpx2, the
-    cryptography stand-in does AES-CBC.
+    cryptography stand-in does AES-CBC, OpenTimelineIO writes and reads a timeline with a marker
+    through each adapter the timeline export uses (.otio, FCP 7 XML, CMX 3600 EDL).
 ``play CLIP``
     QtMultimedia plays CLIP offscreen to its end through the FFmpeg backend, with a
     QAudioOutput as the desk's player has, counting the video frames and the seconds of sound
@@ -101,11 +102,44 @@ def check_imports() -> str:
     opened = decryptor.update(sealed) + decryptor.finalize()
     _expect(opened == b"sixteen byte msg", "AES-CBC did not round-trip")
 
+    otio_version = _check_otio()
     return (
         f"imports: numpy {np.__version__} (BLAS multiplies), PyAV H.264+AAC round trip, "
         f"Pillow WebP/JPEG/PNG, Qt JPEG/WebP/SVG, {ssl.OPENSSL_VERSION}, openai "
-        f"{openai.__version__} on httpx2 {httpx2.__version__}, AES-CBC"
+        f"{openai.__version__} on httpx2 {httpx2.__version__}, AES-CBC, OpenTimelineIO "
+        f"{otio_version} .otio/FCP XML/EDL round trip"
     )
+
+
+def _check_otio() -> str:
+    """A one-clip timeline with a marker out and back through each adapter the desk uses (they
+    are found through plugin manifests, which a bundle can lose)."""
+    import opentimelineio as otio
+
+    rate = 24.0
+    length = otio.opentime.TimeRange(
+        otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(48, rate)
+    )
+    media = otio.schema.ExternalReference(
+        target_url="file:///tmp/clip-0001.mp4", available_range=length
+    )
+    clip = otio.schema.Clip(name="clip-0001.mp4", media_reference=media, source_range=length)
+    clip.markers.append(
+        otio.schema.Marker(
+            name="NOTE",
+            marked_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(12, rate), otio.opentime.RationalTime(0, rate)
+            ),
+        )
+    )
+    timeline = otio.schema.Timeline(name="self test")
+    timeline.tracks.append(otio.schema.Track(name="V1", children=[clip]))
+    for adapter in ("otio_json", "fcp_xml", "cmx_3600"):
+        text = otio.adapters.write_to_string(timeline, adapter_name=adapter)
+        back = otio.adapters.read_from_string(text, adapter_name=adapter)
+        clips = list(back.find_clips())
+        _expect(len(clips) == 1 and len(clips[0].markers) == 1, f"OTIO {adapter} round trip")
+    return str(otio.__version__)
 
 
 def _check_pyav() -> None:
