@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QSplitter,
     QStackedWidget,
     QTableView,
     QToolButton,
@@ -237,10 +238,18 @@ class QueuePanel(QWidget):
 
     def add_teammates(self, section: QWidget) -> None:
         """Show teammates' renders in flight (a team library's read-only rows) under the
-        queue's own table (see :mod:`sora_studio.ui.queue.teammates_section`)."""
+        queue's own table, with a splitter between them so either can be given the room (see
+        :mod:`sora_studio.ui.queue.teammates_section`)."""
         layout = self.layout()
-        assert layout is not None
-        layout.addWidget(section)
+        assert isinstance(layout, QVBoxLayout)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        layout.removeWidget(self.stack)
+        splitter.addWidget(self.stack)
+        splitter.addWidget(section)
+        splitter.setStretchFactor(0, 1)  # the queue's own rows take what the window gains
+        splitter.setStretchFactor(1, 0)
+        layout.addWidget(splitter, 1)
 
     def set_paused(self, paused: bool) -> None:
         """Reflect the engine's pause state without emitting ``pause_toggled``."""
