@@ -28,6 +28,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# As app.build_desk does: Qt's raster engine draws on the GUI thread alone, not through a pool
+# of threads it then waits for (QLatch waits inside tile paints when the cores are busy).
+os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
 
 import numpy as np
 from gui_heartbeat import Heartbeat  # type: ignore[import-not-found]

@@ -12,6 +12,8 @@ is painted.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
@@ -31,6 +33,10 @@ PICTURE_ASPECT = 9 / 16
 LIBRARY_COLOR = QColor("#6b5bd6")
 FITS_COLOR = QColor("#2e9e5b")
 TILE_BUDGET_BYTES = 32 * 1024 * 1024  # about 300 tiles: a few screenfuls
+# Rendering a new tile costs about a millisecond of Python-driven QPainter calls; a fling shows a
+# screenful of new ones at once. Past this much rendering in one paint, the rest of the screen
+# gets a plain card and is rendered in the next paint (a frame later), so no paint runs long.
+RENDER_BUDGET_S = 0.010
 
 
 def picture_rect(cell: QRect) -> QRect:
@@ -56,6 +62,8 @@ class AssetDelegate(QStyledItemDelegate):
         self.hover_path: str | None = None
         self.hover_frame = 0
         self._tiles = PixmapLru(TILE_BUDGET_BYTES)  # rendered tiles, by everything they show
+        self._pass_started = 0.0  # when the view's current paint began
+        self.deferred = False  # a tile of the current paint was left for the next one
         self.fonts = TileFonts.make()
         self._small, self._metrics = self.fonts.small, self.fonts.metrics
 
@@ -82,6 +90,11 @@ class AssetDelegate(QStyledItemDelegate):
 
     # -- painting ----------------------------------------------------------------------------
 
+    def begin_pass(self) -> None:
+        """The view starts painting: the render budget starts again."""
+        self._pass_started = time.perf_counter()
+        self.deferred = False
+
     def paint(
         self,
         painter: QPainter,
@@ -89,7 +102,9 @@ class AssetDelegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         """One ``drawPixmap`` of the tile as last rendered (re-rendered only when what it shows
-        changes), then the scrub frame over its picture while the cursor is on a clip.
+        changes, and only within the paint's :data:`RENDER_BUDGET_S`: past it, a plain card now
+        and the tile in the next paint), then the scrub frame over its picture while the cursor
+        is on a clip.
 
         Rendering once matters while previews stream in: every Qt call from Python gives up and
         retakes the GIL, which the preview threads hold in turns, so forty tiles drawn call by
@@ -114,6 +129,10 @@ class AssetDelegate(QStyledItemDelegate):
         )
         tile = self._tiles.get(key)
         if tile is None:
+            if time.perf_counter() - self._pass_started > RENDER_BUDGET_S:
+                self.deferred = True  # the view paints again at once; this tile then
+                self._paint_card(painter, option, cell)
+                return
             tile = self._render(option, cell.size(), ratio, file, facts, thumb, in_library)
             self._tiles.put(key, tile)
         painter.drawPixmap(cell.topLeft(), tile)

@@ -52,6 +52,10 @@ class AssetGridView(QListView):
         self._repaint.setSingleShot(True)
         self._repaint.setInterval(REPAINT_MS)
         self._repaint.timeout.connect(self.viewport().update)
+        self._finish = QTimer(self)  # tiles a paint left for later are drawn in the next one
+        self._finish.setSingleShot(True)
+        self._finish.setInterval(0)
+        self._finish.timeout.connect(self.viewport().update)
         previews.facts_ready.connect(self._schedule_repaint)
         self.verticalScrollBar().valueChanged.connect(lambda _value: previews.drop_waiting())
         previews.sheet_ready.connect(self._on_sheet_ready)
@@ -119,7 +123,14 @@ class AssetGridView(QListView):
             self.update(previous)
 
     def viewportEvent(self, event: QEvent) -> bool:
-        """A tile's tooltip: the model's (path, size, date) plus what the preview found."""
+        """A paint within the delegate's render budget (the rest follows in the next paint);
+        a tile's tooltip: the model's (path, size, date) plus what the preview found."""
+        if event.type() == QEvent.Type.Paint:
+            self.asset_delegate.begin_pass()
+            handled = super().viewportEvent(event)
+            if self.asset_delegate.deferred and not self._finish.isActive():
+                self._finish.start()
+            return handled
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             index = self.indexAt(event.pos())
             if index.isValid():

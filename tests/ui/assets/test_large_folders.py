@@ -1,11 +1,15 @@
-"""The Assets grid's row plans: worked out off the GUI thread, applied only to the rows they were
-worked out from, and shaped as the few row removals and insertions that keep a selection."""
+"""The Assets grid under a large folder: row plans worked out off the GUI thread, applied only to
+the rows they were worked out from, shaped as the few row removals and insertions that keep a
+selection; and paints that render new tiles only within a time budget."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sora_studio.services.asset_folders import AssetKind, FolderFile, scan_folder
+from sora_studio.ui.assets import asset_delegate
 from sora_studio.ui.assets.asset_model import AssetModel
 from sora_studio.ui.assets.row_plan import AssetFilter, AssetSort, arrange, plan_rows
 
@@ -89,3 +93,20 @@ def test_a_folder_of_only_subfolders_says_where_the_files_are(
     qtbot.waitUntil(lambda: "subfolders" in panel.message.text(), timeout=10_000)
     assert "Expand it in the folder list" in panel.message.text()
     assert "2 subfolders" in panel.message.text()
+
+
+def test_tiles_past_the_render_budget_are_drawn_in_the_next_paint(
+    qtbot, make_panel: PanelFactory, media_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fling shows a screenful of new tiles: a paint renders what fits in its budget, draws
+    plain cards for the rest and asks for another paint, which renders them."""
+    panel = make_panel(media_folder)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 5, timeout=10_000)
+    delegate = panel.grid.asset_delegate
+    monkeypatch.setattr(asset_delegate, "RENDER_BUDGET_S", -1.0)  # no time to render any
+    panel.grid.viewport().repaint()
+    assert delegate.deferred
+    assert len(delegate._tiles) == 0
+    assert panel.grid._finish.isActive()  # the next paint is already asked for
+    monkeypatch.setattr(asset_delegate, "RENDER_BUDGET_S", 1.0)
+    qtbot.waitUntil(lambda: len(delegate._tiles) == 5 and not delegate.deferred, timeout=5_000)
