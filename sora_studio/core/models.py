@@ -38,6 +38,18 @@ class JobStatus(StrEnum):
         return self in (JobStatus.QUEUED, JobStatus.IN_PROGRESS)
 
 
+# A job on its way to a clip: waiting here, with the provider, or downloading (a draft is not yet).
+RENDERING_STATUSES = frozenset(
+    {
+        JobStatus.QUEUED_LOCAL,
+        JobStatus.SUBMITTING,
+        JobStatus.QUEUED,
+        JobStatus.IN_PROGRESS,
+        JobStatus.DOWNLOADING,
+        JobStatus.RATE_LIMITED,
+    }
+)
+
 TERMINAL_STATUSES = frozenset(
     {
         JobStatus.READY,

@@ -19,22 +19,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sora_studio.core.models import JobStatus
+from sora_studio.core.models import RENDERING_STATUSES
 from sora_studio.services.team_outbox import desk_id, team_identity
 from sora_studio.storage.repository import Repository
 from sora_studio.storage.team_local import TeamLocal
 
-IN_FLIGHT = frozenset(
-    status.value
-    for status in (
-        JobStatus.QUEUED_LOCAL,
-        JobStatus.SUBMITTING,
-        JobStatus.QUEUED,
-        JobStatus.IN_PROGRESS,
-        JobStatus.DOWNLOADING,
-        JobStatus.RATE_LIMITED,
-    )
-)
+IN_FLIGHT = frozenset(status.value for status in RENDERING_STATUSES)
 MIN_INTERVAL_S = 2.0  # at most one progress event per job this often...
 MIN_STEP = 10  # ...unless progress moved this many points since the last one
 KEEPALIVE_S = 60.0  # an unchanged render is told again this often (its owner is alive)

@@ -56,13 +56,11 @@ class StatusBarDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        job = index.data(JOB_ROLE)  # one call into the model, not one per value
-        if not isinstance(job, Job):
+        shown = self.bar_of(index)
+        if shown is None:
             super().paint(painter, option, index)
             return
-        status = job.status
-        progress = 100 if status is JobStatus.READY else job.progress
-        text = status_text(job)
+        status, progress, text = shown
         cell: QRect = option.rect
         palette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -84,6 +82,16 @@ class StatusBarDelegate(QStyledItemDelegate):
                 self._bars.clear()
             self._bars[key] = bar
         painter.drawPixmap(cell.topLeft(), bar)
+
+    def bar_of(
+        self, index: QModelIndex | QPersistentModelIndex
+    ) -> tuple[JobStatus, int, str] | None:
+        """What the row's bar shows (status, progress, words); None: not a job's row."""
+        job = index.data(JOB_ROLE)  # one call into the model, not one per value
+        if not isinstance(job, Job):
+            return None
+        status = job.status
+        return status, 100 if status is JobStatus.READY else job.progress, status_text(job)
 
     @staticmethod
     def _draw_bar(

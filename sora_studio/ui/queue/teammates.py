@@ -18,11 +18,8 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QRect,
     Qt,
 )
-from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
 from sora_studio.core.models import JobStatus
 from sora_studio.services.team_desk_jobs import TeammateJob
@@ -147,40 +144,14 @@ class TeammatesModel(QAbstractTableModel):
 class TeammateBarDelegate(StatusBarDelegate):
     """The queue's status bar, painted from a teammate's row (its status and progress)."""
 
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
+    def bar_of(
+        self, index: QModelIndex | QPersistentModelIndex
+    ) -> tuple[JobStatus, int, str] | None:
         job = index.data(TEAMMATE_ROLE)
         if not isinstance(job, TeammateJob):
-            super().paint(painter, option, index)
-            return
+            return None
         try:
             status = JobStatus(job.status)
-        except ValueError:
+        except ValueError:  # a status a newer desk knows: still running, as far as we can tell
             status = JobStatus.IN_PROGRESS
-        cell: QRect = option.rect
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
-        key = (
-            "team",
-            status,
-            job.progress,
-            job.status_text,
-            cell.width(),
-            cell.height(),
-            selected,
-            ratio,
-            option.palette.cacheKey(),
-        )
-        bar = self._bars.get(key)
-        if bar is None:
-            bar = self._draw_bar(
-                status, job.progress, job.status_text, cell.size(), option.palette, selected, ratio
-            )
-            if len(self._bars) >= self.CACHE_LIMIT:
-                self._bars.clear()
-            self._bars[key] = bar
-        painter.drawPixmap(cell.topLeft(), bar)
+        return status, job.progress, job.status_text

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from sora_studio.core.models import RENDERING_STATUSES as JOB_RENDERING_STATUSES
 from sora_studio.core.models import (
     Asset,
     AssetVariant,
@@ -26,18 +27,8 @@ from sora_studio.core.models import (
 from sora_studio.core.status_words import review_word
 from sora_studio.services.library import asset_path
 
-# Jobs the provider (or the downloader) is still working on: the grid shows progress for them.
-RENDERING_STATUSES = frozenset(
-    {
-        JobStatus.DRAFT,
-        JobStatus.QUEUED_LOCAL,
-        JobStatus.SUBMITTING,
-        JobStatus.QUEUED,
-        JobStatus.IN_PROGRESS,
-        JobStatus.DOWNLOADING,
-        JobStatus.RATE_LIMITED,
-    }
-)
+# Jobs still being worked on (a draft, or one rendering): the grid shows progress for them.
+RENDERING_STATUSES = frozenset({JobStatus.DRAFT, *JOB_RENDERING_STATUSES})
 # Jobs that ended without a video; "hide failed" hides them.
 FAILED_STATUSES = frozenset(
     {JobStatus.FAILED, JobStatus.BLOCKED, JobStatus.CANCELLED, JobStatus.EXPIRED}
