@@ -197,7 +197,7 @@ def run_adopt(args: argparse.Namespace) -> int:
 
 def run_media_root(args: argparse.Namespace) -> int:
     from sora_studio.commands._repository import open_repository
-    from sora_studio.services.team_outbox import TEAM_MEDIA_ROOT_SETTING
+    from sora_studio.services.setting_keys import TEAM_MEDIA_ROOT_SETTING
 
     _, repo = open_repository(args)
     try:

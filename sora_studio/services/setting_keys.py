@@ -10,13 +10,15 @@ function here, so the desk and ``sora-studio`` can never disagree on what is set
 * ``budget_cap_cents``: the spend cap, decimal cents as text (:func:`budget_cap`);
 * ``library_folder``: where media lives when not in the data folder (:func:`library_root`);
 * ``theme``: ``system``, ``dark`` or ``light`` (:func:`theme_mode`);
-* ``asset_folders``: the Assets browser's bookmarked folders (:func:`asset_folders`);
+* ``asset_folders``: the Assets browser's bookmarked folders (:func:`asset_folders`), to which
+  the team media share (``team_media_root``, set by ``team connect --media-root``) is added;
 * ``review_auto_advance``: a verdict moves on to the next clip that needs one (on unless
   turned off in the View menu or Settings; :func:`auto_advance`).
 """
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +33,8 @@ THEME_SETTING = "theme"
 THEMES = ("system", "dark", "light")
 AUTO_ADVANCE_SETTING = "review_auto_advance"  # View menu and Settings; unset means on
 ASSET_FOLDERS_SETTING = "asset_folders"  # [[name, path], ...]; unset: the library folder only
+TEAM_MEDIA_ROOT_SETTING = "team_media_root"  # the team media share as mounted on this desk
+TEAM_SHARE_BOOKMARK = "Team share"
 
 
 class SettingReader(Protocol):
@@ -74,19 +78,27 @@ def theme_mode(settings: SettingReader) -> str:
 
 
 def asset_folders(settings: SettingReader, library: Path) -> list[tuple[str, str]]:
-    """The Assets browser's bookmarks as (name, path); until any are saved, the library folder.
+    """The Assets browser's bookmarks as (name, path): until any are saved, the library folder;
+    and, for a library connected to a team library with a media share, that share (last) unless
+    a bookmark already points there.
 
     Entries that are not a pair of non-empty strings are skipped.
     """
     value = settings.get_setting(ASSET_FOLDERS_SETTING)
-    if not isinstance(value, list):
-        return [("Library", str(library))]
     folders: list[tuple[str, str]] = []
-    for item in value:
-        if isinstance(item, list | tuple) and len(item) == 2:
-            name, path = item
-            if isinstance(name, str) and isinstance(path, str) and name and path:
-                folders.append((name, path))
+    if not isinstance(value, list):
+        folders.append(("Library", str(library)))
+    else:
+        for item in value:
+            if isinstance(item, list | tuple) and len(item) == 2:
+                name, path = item
+                if isinstance(name, str) and isinstance(path, str) and name and path:
+                    folders.append((name, path))
+    share = settings.get_setting(TEAM_MEDIA_ROOT_SETTING)
+    if isinstance(share, str) and share.strip():
+        shared = os.path.normpath(share.strip())
+        if all(os.path.normpath(path) != shared for _name, path in folders):
+            folders.append((TEAM_SHARE_BOOKMARK, shared))
     return folders
 
 

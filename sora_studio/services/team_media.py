@@ -22,7 +22,7 @@ from typing import Any
 
 from sora_studio.core.team_events import MediaRef
 from sora_studio.services import library
-from sora_studio.services.team_outbox import TEAM_MEDIA_ROOT_SETTING
+from sora_studio.services.setting_keys import TEAM_MEDIA_ROOT_SETTING
 from sora_studio.storage.repository import Repository
 from sora_studio.storage.team_local import Relocate
 from sora_studio.storage.team_share import LocalMedia, TeamShare

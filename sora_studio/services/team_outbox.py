@@ -43,7 +43,6 @@ TEAM_LEAD_SETTING = "team_lead"
 TEAM_DESK_SETTING = "team_desk_id"
 TEAM_ADOPT_AFTER_SETTING = "team_adopt_after_s"
 TEAM_BUDGET_SETTING = "team_budget"  # {"cap": cents or None, "held": cents, "charged": cents}
-TEAM_MEDIA_ROOT_SETTING = "team_media_root"
 TEAM_OUTBOX_URL_SETTING = "team_outbox_url"  # the server the outbox and cursor belong to
 DEFAULT_ADOPT_AFTER_S = 600.0
 

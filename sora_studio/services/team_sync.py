@@ -38,12 +38,12 @@ from sora_studio.core.team_events import (
     fold_verdicts,
 )
 from sora_studio.services.review import default_reviewer
+from sora_studio.services.setting_keys import TEAM_MEDIA_ROOT_SETTING
 from sora_studio.services.team_budget import cached_budget, settle_reservations
 from sora_studio.services.team_media import media_root, relocator, share_media
 from sora_studio.services.team_outbox import (
     TEAM_DESK_SETTING,
     TEAM_LEAD_SETTING,
-    TEAM_MEDIA_ROOT_SETTING,
     TEAM_OUTBOX_URL_SETTING,
     TEAM_REVIEWER_SETTING,
     TEAM_URL_SETTING,

@@ -46,3 +46,20 @@ def test_the_keys_are_the_stored_names() -> None:
         keys.LIBRARY_SETTING,
         keys.THEME_SETTING,
     ) == ("queue_paused", "default_provider", "budget_cap_cents", "library_folder", "theme")
+
+
+def test_asset_bookmarks_are_the_library_until_saved_and_the_team_share_is_added() -> None:
+    library = Path("/data/library")
+    assert keys.asset_folders(Settings(), library) == [("Library", "/data/library")]
+    saved = [["Plates", "/mnt/plates"], ["", "/nameless"], "junk", ["Refs", "/home/a/refs"]]
+    expected = [("Plates", "/mnt/plates"), ("Refs", "/home/a/refs")]
+    assert keys.asset_folders(Settings(asset_folders=saved), library) == expected
+    shared = Settings(asset_folders=saved, team_media_root="/mnt/team/")
+    assert keys.asset_folders(shared, library) == [*expected, ("Team share", "/mnt/team")]
+    already = Settings(asset_folders=[["Ours", "/mnt/team"]], team_media_root="/mnt/team/")
+    assert keys.asset_folders(already, library) == [("Ours", "/mnt/team")]
+    unsaved = Settings(team_media_root="/mnt/team")
+    assert keys.asset_folders(unsaved, library) == [
+        ("Library", "/data/library"),
+        ("Team share", "/mnt/team"),
+    ]
