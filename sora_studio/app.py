@@ -162,6 +162,7 @@ class Desk(QObject):
         self.team.state_changed.connect(lambda s: self.window.status.set_team(*s.shown))
         self.writer.settled.connect(self.team.push_soon)  # a verdict or note goes out at once
         self.teammates = attach_teammates(self.queue_panel, self.team, self.window.status)
+        self.teammates.adopted.connect(lambda job_id: self._on_clips_imported([job_id]))
         # Each clip's provider profile, read on the GUI thread without the SDK: what the clip
         # actions and the operation flow refuse (a provider without remix, a model without...).
         self.profiles = ProfileBook(self.reader, options.env, lambda: self.emulator_url or None)

@@ -102,3 +102,40 @@ def test_a_teammates_render_shows_live_in_the_queue_with_its_owner_and_actions_o
     finally:
         section.shutdown()
         link.shutdown()
+
+
+def test_adopting_a_silent_teammates_render_makes_it_this_desks(
+    qtbot: QtBot,
+    tmp_path: Path,
+    team_url: str,
+    library: Library,
+    alices_desk: Callable[[], TeamSyncWorker],
+) -> None:
+    alice, bob = library("alice"), library("bob")
+    connect_library(alice, team_url, "Alice")
+    connect_library(bob, team_url, "Bob")
+    link = TeamLink(tmp_path / "bob" / "library.db", listen_timeout_s=0.1)
+    section = TeammatesSection(link.database, refresh_ms=0)
+    qtbot.addWidget(section)
+    section.follow(link)
+    messages: list[str] = []
+    section.message.connect(messages.append)
+    try:
+        assert link.start()
+        worker = alices_desk()
+        job = add_job(alice, status=JobStatus.IN_PROGRESS, remote_id="video_gone", progress=30)
+        qtbot.waitUntil(lambda: _row_text(section) == "Rendering 30%", timeout=5_000)
+        assert section.model.rows()[0].prompt == job.prompt
+        assert worker.stop(10)  # Alice's desk goes silent
+        bob.set_setting(TEAM_ADOPT_AFTER_SETTING, 0)
+        section.refresh()
+        section.select_row(0)
+        with qtbot.waitSignal(section.adopted, timeout=10_000) as adopted:
+            assert section.adopt_selected()
+        mine = bob.require_job(adopted.args[0])
+        assert mine.remote_id == "video_gone" and mine.status is JobStatus.IN_PROGRESS
+        assert messages[-1] == "Adopted the render: this desk polls and downloads it now"
+        qtbot.waitUntil(lambda: not section.model.rows(), timeout=5_000)  # no longer a teammate's
+    finally:
+        section.shutdown()
+        link.shutdown()
