@@ -38,6 +38,7 @@ from sora_studio.core.models import Job, JobStatus
 from sora_studio.services.library import job_folder
 from sora_studio.ui.icons import make_icon
 from sora_studio.ui.queue.actions import DeleteChoice, QueueAction, allowed_actions, ask_delete
+from sora_studio.ui.queue.column_fit import ColumnFit
 from sora_studio.ui.queue.delegate import StatusBarDelegate
 from sora_studio.ui.queue.filter_proxy import FILTERS, QueueFilterProxy
 from sora_studio.ui.queue.model import JOB_ROLE, THUMB_SIZE, Column, QueueModel
@@ -155,6 +156,7 @@ class QueuePanel(QWidget):
         header.setDefaultSectionSize(80)
         for column, width in COLUMN_WIDTHS.items():
             self.view.setColumnWidth(column, width)
+        self.column_fit = ColumnFit(self.view, COLUMN_WIDTHS)  # narrow: fewer columns, no scroll
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
         self.view.doubleClicked.connect(self._on_double_clicked)

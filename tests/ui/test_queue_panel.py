@@ -112,8 +112,9 @@ def test_cells_show_money_times_and_errors(jobs, qtbot, tmp_path: Path) -> None:
     assert model.index(model.row_of(7), Column.COST).data() == "not charged"
     error = model.index(model.row_of(6), Column.ERROR).data()
     assert error.startswith("Network: The provider had a server error")
-    prompt = model.job(1).prompt
-    assert model.index(model.row_of(1), Column.PROMPT).data(Qt.ItemDataRole.ToolTipRole) == prompt
+    job = model.job(1)
+    tooltip = model.index(model.row_of(1), Column.PROMPT).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == f"{job.prompt}\n{job.model} · {job.size} · {job.seconds} s"
     assert model.spend_cents() == Decimal(80) * 6 + Decimal(840)
 
 
@@ -432,3 +433,29 @@ def test_error_text_colours_follow_the_theme(jobs, tmp_path: Path) -> None:
             assert problem in status.spend_label.text()
     finally:
         QGuiApplication.setPalette(original)
+
+
+def test_a_narrow_queue_hides_the_least_needed_columns_instead_of_scrolling(
+    qtbot, tmp_path: Path, jobs
+) -> None:  # type: ignore[no-untyped-def]
+    panel = QueuePanel(_model(tmp_path, jobs.mixed()), tmp_path / "library")
+    qtbot.addWidget(panel)
+    panel.resize(1200, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    hidden = [c for c in Column if panel.view.isColumnHidden(c)]
+    assert hidden == []
+    panel.resize(560, 300)  # beside an open Assets dock
+    qtbot.waitUntil(lambda: panel.view.isColumnHidden(Column.EXPECTED), timeout=2_000)
+    assert panel.view.isColumnHidden(Column.ELAPSED)
+    for kept in (Column.PROMPT, Column.STATUS, Column.COST, Column.ERROR):
+        assert not panel.view.isColumnHidden(kept)
+    assert panel.view.horizontalScrollBar().maximum() == 0  # nothing to scroll sideways to
+    assert panel.view.columnWidth(Column.PROMPT) < COLUMN_WIDTHS[Column.PROMPT]
+    panel.resize(1200, 300)
+    qtbot.waitUntil(lambda: not panel.view.isColumnHidden(Column.EXPECTED), timeout=2_000)
+    assert panel.view.columnWidth(Column.PROMPT) == COLUMN_WIDTHS[Column.PROMPT]
+    panel.view.setColumnWidth(Column.PROMPT, 300)  # the person widens it: a resize keeps that
+    panel.resize(1250, 300)
+    qtbot.wait(50)
+    assert panel.view.columnWidth(Column.PROMPT) == 300

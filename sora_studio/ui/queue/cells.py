@@ -159,8 +159,8 @@ def cell_text(
 
 
 def cell_tooltip(job: Job, column: Column) -> str | None:
-    if column == Column.PROMPT:
-        return job.prompt
+    if column == Column.PROMPT:  # with what a narrow queue's hidden columns say
+        return f"{job.prompt}\n{job.model} · {job.size} · {job.seconds} s"
     if column == Column.ERROR and job.error_message:
         return job.error_message
     if column == Column.STATUS:
