@@ -23,6 +23,8 @@ _SHAPES: dict[str, str] = {
     "retry": f'<g {_STROKE}><path d="M20 12a8 8 0 1 1-2.4-5.7"/><path d="M20 4v5h-5"/></g>',
     "delete": f'<g {_STROKE}><path d="M4 7h16M9 7V4.5h6V7M6.5 7l1 13h9l1-13M10 11v5.5M14 11v5.5"/></g>',
     "folder": f'<g {_STROKE}><path d="M3 6.5h6l2 2.5h10v10H3z"/></g>',
+    "add": f'<g {_STROKE}><path d="M12 5v14M5 12h14"/></g>',
+    "rename": f'<g {_STROKE}><path d="M4 20h4L19 9l-4-4L4 16z"/><path d="M13.5 6.5l4 4"/></g>',
     "copy": f'<g {_STROKE}><rect x="8" y="8" width="12" height="12" rx="2"/><path d="M16 8V5a1 1 0 0 0-1-1H5a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h3"/></g>',
     "pause": '<g fill="{color}"><rect x="6" y="5" width="4" height="14" rx="1"/><rect x="14" y="5" width="4" height="14" rx="1"/></g>',
     "resume": '<path d="M7 4.5v15l12.5-7.5z" fill="{color}"/>',

@@ -43,6 +43,7 @@ from sora_studio.ui.thumbnail_cache import ThumbnailCache
 RESCAN_MS = 250  # a burst of file changes (a copy of 500 files) becomes one rescan
 BUSY_NOTE_MS = 400  # "Reading…" only for a folder that takes a moment
 PANEL_WIDTH = 560
+FOLDERS_MAX_WIDTH = 260  # px of the folder list beside the tiles in a wide, short dock
 
 
 class AssetsPanel(QWidget):
@@ -80,9 +81,9 @@ class AssetsPanel(QWidget):
         self.tree = FolderTree(bookmarks)
         self.tree.folder_chosen.connect(self.show_folder)
         self.tree.bookmarks_changed.connect(self._on_bookmarks_changed)
-        self.add_button = tool_button("Add…", "folder", "Bookmark a folder of pictures and clips")
+        self.add_button = tool_button("Add…", "add", "Bookmark a folder of pictures and clips")
         self.add_button.clicked.connect(lambda: self.tree.add_bookmark())
-        self.rename_button = tool_button("Rename…", "", "Rename the selected bookmark")
+        self.rename_button = tool_button("Rename…", "rename", "Rename the selected bookmark")
         self.rename_button.clicked.connect(lambda: self.tree.rename_current())
         self.remove_button = tool_button(
             "Remove", "delete", "Forget the selected bookmark (the folder itself stays)"
@@ -323,14 +324,26 @@ class AssetsPanel(QWidget):
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
         if self.splitter.orientation() != orientation:
             self.splitter.setOrientation(orientation)
+            # Beside the tiles the folder list is narrow: its buttons show their icons only
+            # (their tooltips say what they do), so they do not hold it wide.
+            style = (
+                Qt.ToolButtonStyle.ToolButtonIconOnly
+                if wide
+                else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            )
+            for button in (self.add_button, self.rename_button, self.remove_button):
+                button.setToolButtonStyle(style)
             # After the layout has given the splitter its new size: folders a third at most.
             QTimer.singleShot(0, self, self._share_splitter)
+        elif wide:  # a narrower dock takes from the folders first, down to a third of it
+            QTimer.singleShot(0, self, lambda: self._share_splitter(only_if_wider=True))
 
-    def _share_splitter(self) -> None:
+    def _share_splitter(self, only_if_wider: bool = False) -> None:
         sizes = self.splitter.sizes()
         across = sum(sizes)
-        first = min(260, across // 3)
-        self.splitter.setSizes([first, max(1, across - first)])
+        first = min(FOLDERS_MAX_WIDTH, across // 3)
+        if not only_if_wider or sizes[0] > first:
+            self.splitter.setSizes([first, max(1, across - first)])
 
     def sizeHint(self) -> QSize:
         return QSize(PANEL_WIDTH, 720)  # three tiles across when the dock first opens

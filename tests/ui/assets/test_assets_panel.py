@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 
 from sora_studio.services.asset_folders import AssetKind, FolderFile, scan_folder
 from sora_studio.storage.db import open_db
@@ -183,3 +183,16 @@ def test_bookmarks_add_rename_remove(
     with qtbot.waitSignal(panel.bookmarks_changed) as changed:
         assert panel.tree.remove_current()
     assert changed.args[0] == [("Shoot", str(media_folder))]
+
+
+def test_a_wide_short_dock_puts_the_folders_beside_the_tiles_and_keeps_them_narrow(
+    qtbot, make_panel: PanelFactory, media_folder: Path
+) -> None:
+    panel = make_panel(media_folder)
+    panel.resize(1000, 320)
+    qtbot.waitUntil(lambda: panel.splitter.orientation() == Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: panel.splitter.sizes()[0] <= 260, timeout=2_000)
+    panel.resize(480, 300)  # the bottom row shared with the render queue
+    qtbot.waitUntil(lambda: panel.splitter.sizes()[0] <= sum(panel.splitter.sizes()) // 3 + 1)
+    panel.resize(400, 700)  # tall: folders above the tiles
+    qtbot.waitUntil(lambda: panel.splitter.orientation() == Qt.Orientation.Vertical)
