@@ -132,7 +132,8 @@ def scan_folder(folder: str | Path, cancelled: Cancelled = _never) -> FolderList
     except OSError as exc:
         return FolderListing(folder, error=describe_os_error(exc, f"The folder {folder}"))
     files.sort(key=name_order)
-    signature = hash(tuple((f.path, f.mtime_ns, f.bytes, f.error) for f in files))
+    # A new subfolder changes what an empty folder says ("look in its subfolders").
+    signature = hash((subfolders, tuple((f.path, f.mtime_ns, f.bytes, f.error) for f in files)))
     return FolderListing(
         folder, tuple(files), truncated=truncated, signature=signature, subfolders=subfolders
     )

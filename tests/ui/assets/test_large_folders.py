@@ -87,9 +87,11 @@ def test_a_folder_of_only_subfolders_says_where_the_files_are(
     qtbot, make_panel: PanelFactory, tmp_path: Path
 ) -> None:
     library = tmp_path / "clips"
-    for day in ("2026-12-01", "2026-12-02"):
-        (library / day).mkdir(parents=True)
+    library.mkdir()
     panel = make_panel(library)
+    qtbot.waitUntil(lambda: "No pictures or clips in this folder yet" in panel.message.text())
+    for day in ("2026-12-01", "2026-12-02"):  # the first renders land in dated folders
+        (library / day).mkdir()
     qtbot.waitUntil(lambda: "subfolders" in panel.message.text(), timeout=10_000)
     assert "Expand it in the folder list" in panel.message.text()
     assert "2 subfolders" in panel.message.text()
