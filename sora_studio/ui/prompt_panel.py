@@ -295,6 +295,9 @@ class PromptPanel(QWidget):
     def _schedule(self, *_args: Any) -> None:
         self._debounce.start()
         self.moderation.schedule()
+        # Ctrl+Enter typed straight after the last key comes before the debounced check: it
+        # must reach submit(), which checks the order afresh and says why if it cannot render.
+        self.render_action.setEnabled(True)
 
     def _on_moderation(self) -> None:
         self._apply_render_state()

@@ -301,3 +301,24 @@ def test_moderation_runs_off_thread_and_blocks_a_flagged_prompt(qtbot, tmp_path:
     widget.brief_form.set_field("subject", "A calm scene")
     qtbot.waitUntil(lambda: widget.render_button.isEnabled(), timeout=5000)
     widget.shutdown()
+
+
+def test_ctrl_enter_straight_after_typing_renders(qtbot, panel: PromptPanel) -> None:
+    """A fast typist presses Ctrl+Enter before the debounced pre-flight has run: the key still
+    renders (it was swallowed by a disabled action, seen in the desk under Xvfb)."""
+    panel.set_free_mode(True)
+    panel.refresh_preflight()  # an empty prompt: Render held
+    assert not panel.render_button.isEnabled()
+    panel.prompt_edit.setPlainText("a paper boat drifting down a rain-soaked street at dusk")
+    with qtbot.waitSignal(panel.render_requested, timeout=1_000) as signal:
+        panel.render_action.trigger()  # what Ctrl+Return does, before the debounce fires
+    assert signal.args[0].prompt.startswith("a paper boat")
+
+
+def test_ctrl_enter_on_a_held_order_says_why_and_sends_nothing(qtbot, panel: PromptPanel) -> None:
+    panel.set_free_mode(True)
+    panel.prompt_edit.setPlainText("   ")
+    with qtbot.assertNotEmitted(panel.render_requested):
+        panel.render_action.trigger()
+    assert not panel.render_button.isEnabled()
+    assert panel.footer.why_label.text()  # the reason is beside the button
