@@ -24,7 +24,6 @@ from sora_studio.storage.repository import Repository
 from sora_studio.storage.team_local import TeamLocal
 from sora_studio.storage.team_pg import TeamError
 from sora_studio.storage.team_pg_budget import budget
-from sora_studio.storage.team_pg_members import member_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +73,7 @@ def _roster(repo: Repository) -> TeamRoster:
     try:
         server = open_server(identity.url)
         try:
-            rows = member_rows(server)
+            rows = server.members()
             state = budget(server)
         finally:
             server.close()

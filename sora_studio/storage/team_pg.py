@@ -42,6 +42,15 @@ class TeamSchemaTooNewError(TeamError):
 
 
 @dataclass(frozen=True, slots=True)
+class MemberRow:
+    """One member: their name, whether they lead, and their last push (Unix seconds)."""
+
+    name: str
+    lead: bool
+    last_seen: float
+
+
+@dataclass(frozen=True, slots=True)
 class PulledEvent:
     """One event from the server's log: its sequence number and its JSON body."""
 
@@ -205,10 +214,15 @@ class TeamServer:
                 [name, lead],
             )
 
-    def members(self) -> list[tuple[str, bool]]:
+    def members(self) -> list[MemberRow]:
+        """Every member of the team library, by name: each reviewer who connected or pushed an
+        event; ``last_seen`` moves with each push of theirs."""
         with _guard(), self.conn.transaction(), self.conn.cursor() as cur:
-            cur.execute("SELECT name, lead FROM sora_team.members ORDER BY name")
-            return [(str(name), bool(lead)) for name, lead in cur.fetchall()]
+            cur.execute(
+                "SELECT name, lead, extract(epoch FROM last_seen) FROM sora_team.members"
+                " ORDER BY name"
+            )
+            return [MemberRow(str(name), bool(lead), float(seen)) for name, lead, seen in cur]
 
     def pull(self, after: int, limit: int = 1000) -> list[PulledEvent]:
         """Events with a sequence number above ``after``, oldest first, at most ``limit``."""
