@@ -162,11 +162,9 @@ class AssetModel(QAbstractListModel):
             self.endInsertRows()
         return True
 
-    def set_files(
-        self, folder: str, files: Sequence[FolderFile], name_sorted: bool = False
-    ) -> None:
+    def set_files(self, folder: str, files: Sequence[FolderFile]) -> None:
         """Show ``files`` of ``folder`` now: a new folder resets; the same folder is merged."""
-        self._replan(folder, files, self._filter, self._sort, name_sorted)
+        self._replan(folder, files, self._filter, self._sort)
 
     def set_in_library(self, paths: frozenset[str]) -> None:
         """Mark the files whose content the library already holds."""
@@ -186,14 +184,6 @@ class AssetModel(QAbstractListModel):
     def set_sort(self, key: AssetSort) -> None:
         if key is not self._sort:
             self._replan(self.folder, self._all, self._filter, key)
-
-    @property
-    def filter(self) -> AssetFilter:
-        return self._filter
-
-    @property
-    def sort_key(self) -> AssetSort:
-        return self._sort
 
     @property
     def total_count(self) -> int:
@@ -219,18 +209,12 @@ class AssetModel(QAbstractListModel):
                 return row
         return None
 
-    @property
-    def generation(self) -> int:
-        """Goes up with every change of rows, files, filter or sort."""
-        return self._generation
-
     def _replan(
         self,
         folder: str,
         files: Sequence[FolderFile],
         flt: AssetFilter,
         sort: AssetSort,
-        name_sorted: bool = False,
     ) -> None:
-        plan = plan_rows(self.snapshot(), folder, files, flt, sort, name_sorted=name_sorted)
+        plan = plan_rows(self.snapshot(), folder, files, flt, sort)
         self.apply(plan)
