@@ -28,9 +28,6 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# As app.build_desk does: Qt's raster engine draws on the GUI thread alone, not through a pool
-# of threads it then waits for (QLatch waits inside tile paints when the cores are busy).
-os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
 
 import numpy as np
 from gui_heartbeat import Heartbeat  # type: ignore[import-not-found]
@@ -38,6 +35,7 @@ from PIL import Image
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
+from sora_studio.app import NO_GUI_THREAD_POOL_ENV
 from sora_studio.media.encode import Mp4Writer
 from sora_studio.services.asset_folders import PREVIEW_FOLDER
 from sora_studio.ui.assets.assets_panel import AssetsPanel
@@ -115,6 +113,9 @@ class PaintSpy(QObject):
 
 
 def main() -> None:
+    # As app.build_desk does: Qt's raster engine draws on the GUI thread alone, not through a
+    # pool of threads it then waits for (QLatch waits inside tile paints when cores are busy).
+    os.environ.setdefault(NO_GUI_THREAD_POOL_ENV, "1")
     app = QApplication.instance() or QApplication(sys.argv)
     prefer_gui_thread()  # as the desk does (app.build_desk)
     with tempfile.TemporaryDirectory() as tmp:
